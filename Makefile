@@ -1,0 +1,67 @@
+# SculptOps API. `make run` starts the local stack; `make test` runs the whole suite.
+# Both create the environment (.venv, node_modules) when it is missing.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+PYTHON ?= python3
+PORT ?= 8000
+export SLS_TELEMETRY_DISABLED := 1
+export SLS_NOTIFICATIONS_MODE := off
+
+.PHONY: run test check lint format types unit integration e2e dynamodb-local venv node clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "Python >= 3.11 is needed (set PYTHON=...)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) pip install --quiet --python $(PY) -e '.[local,dev]'
+	@touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
+venv: $(STAMP)
+node: $(NODE_STAMP)
+
+## The local stack on 127.0.0.1:$(PORT) (DYNAMODB=local for DynamoDB Local).
+run: $(STAMP)
+	$(VENV)/bin/sculptops serve --port $(PORT) --dynamodb $(or $(DYNAMODB),moto)
+
+## The whole suite: unit, integration (moto, and DynamoDB Local where Java is present), e2e.
+test: $(STAMP) $(NODE_STAMP)
+	$(VENV)/bin/pytest
+
+unit: $(STAMP)
+	$(VENV)/bin/pytest tests/unit
+
+integration: $(STAMP) $(NODE_STAMP)
+	$(VENV)/bin/pytest tests/integration
+
+## The store adapters' integration tests against DynamoDB Local only.
+dynamodb-local: $(STAMP) $(NODE_STAMP)
+	$(VENV)/bin/pytest tests/integration -m dynamodb_local
+
+e2e: $(STAMP) $(NODE_STAMP)
+	$(VENV)/bin/pytest tests/e2e
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+types: $(STAMP)
+	$(VENV)/bin/mypy
+
+## The one gate before every commit.
+check: lint types test
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .serverless layers/deps/build

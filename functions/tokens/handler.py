@@ -1,0 +1,9 @@
+"""Personal API tokens: POST/GET/DELETE /api/v1/{tenant}/tokens/ and /api/tokens."""
+
+from mangum import Mangum
+
+from sculptops.http.app import create_app
+from sculptops.http.routers import tokens
+
+app = create_app(tokens.routers, title="SculptOps tokens")
+handler = Mangum(app, lifespan="off")

@@ -1,0 +1,1 @@
+"""DynamoDB adapters through pynamodb. Models are built from settings at cold start."""

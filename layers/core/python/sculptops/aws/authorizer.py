@@ -1,0 +1,113 @@
+"""API Gateway REST API REQUEST authorizer: event in, `authenticate` called, policy out.
+
+- no credential / malformed / unknown / expired / revoked: raise `Exception("Unauthorized")`,
+  which API Gateway answers with 401 (the UNAUTHORIZED gateway response);
+- authenticated but not allowed here: a Deny policy, which API Gateway answers with 403
+  (ACCESS_DENIED, whose template shows `context.reason`);
+- the token store or the identity provider unavailable: another exception, which API Gateway
+  answers as AUTHORIZER_FAILURE (configured as 503 with Retry-After);
+- any other error: Unauthorized. Never an Allow.
+
+Imports nothing of the web stack (fastapi, starlette, pydantic): it is on every request's path.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
+from sculptops.domain.identity import Caller, CredentialKind
+from sculptops.services.auth import Authenticator, credential_from_headers
+
+log = logging.getLogger("sculptops.authorizer")
+
+UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway maps to 401
+_AGENT_ROUTES = re.compile(
+    r"^/api(/v1/\{tenant\})?/(agents/claim|executions/\{id\}/(heartbeat|logs|finish))$"
+)
+
+
+class AuthorizerUnavailable(Exception):
+    """Raised so that API Gateway answers AUTHORIZER_FAILURE (503), not 401 and never Allow."""
+
+
+def tenant_ref(event: Mapping[str, Any]) -> str | None:
+    """`{tenant}` from the path, `active` on the /api compatibility surface, else None."""
+    params = event.get("pathParameters") or {}
+    if params.get("tenant"):
+        return str(params["tenant"])
+    resource = str(event.get("resource") or event.get("path") or "")
+    if resource.startswith("/api/v1/"):
+        return None
+    return "active"
+
+
+def _headers(event: Mapping[str, Any]) -> dict[str, str | None]:
+    headers: dict[str, str | None] = dict(event.get("headers") or {})
+    for name, values in (event.get("multiValueHeaders") or {}).items():
+        if name not in headers and values:
+            headers[name] = values[0]
+    return headers
+
+
+def _safe(reason: str) -> str:
+    """Reasons land in a JSON gateway-response template: keep them to plain characters."""
+    return re.sub(r"[^A-Za-z0-9 .,:;_/@()-]", "", reason)[:200]
+
+
+def _policy(effect: str, principal: str, resource: str, context: dict[str, str]) -> dict[str, Any]:
+    return {
+        "principalId": principal,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}],
+        },
+        "context": context,
+    }
+
+
+def caller_context(caller: Caller) -> dict[str, str]:
+    """Flat string values only: API Gateway context cannot carry nested objects."""
+    return {
+        "kind": caller.kind.value,
+        "subject": caller.subject,
+        "tenant": caller.tenant or "",
+        "role": caller.role.value if caller.role else "",
+        "credential_id": caller.credential_id or "",
+        "credential_name": caller.credential_name or "",
+        "expires_at": caller.expires_at.isoformat() if caller.expires_at else "",
+        "ceiling": caller.ceiling.value if caller.ceiling else "",
+    }
+
+
+def authorize(authenticator: Authenticator, event: Mapping[str, Any]) -> dict[str, Any]:
+    """The authorizer's answer for one REQUEST event. See the module docstring."""
+    method_arn = str(event.get("methodArn") or "")
+    try:
+        principal = authenticator.authenticate(credential_from_headers(_headers(event)))
+    except NotAuthenticated as exc:
+        log.info("authentication refused: %s", exc.reason)
+        raise Exception(UNAUTHORIZED) from None
+    except Forbidden as exc:
+        return _policy("Deny", "anonymous", method_arn, {"reason": _safe(exc.message)})
+    except Unavailable as exc:
+        log.warning("authentication unavailable: %s", type(exc.__cause__).__name__)
+        raise AuthorizerUnavailable("dependency unavailable") from None
+    except Exception as exc:  # fail closed
+        log.error("authorizer error: %s", type(exc).__name__)
+        raise Exception(UNAUTHORIZED) from None
+    try:
+        resource = str(event.get("resource") or "")
+        if principal.kind is CredentialKind.AGENT and not _AGENT_ROUTES.match(resource):
+            raise Forbidden("agent tokens reach only the agent protocol")
+        caller = authenticator.act_in(principal, tenant_ref(event))
+    except Forbidden as exc:
+        log.info("access denied for %s: %s", principal.subject, exc.message)
+        return _policy("Deny", principal.subject, method_arn, {"reason": _safe(exc.message)})
+    except Exception as exc:  # fail closed
+        log.error("authorizer error: %s", type(exc).__name__)
+        raise Exception(UNAUTHORIZED) from None
+    return _policy("Allow", principal.subject, method_arn, caller_context(caller))

@@ -1,0 +1,95 @@
+"""The composition root: builds the real adapters from settings, once per container.
+
+Tests call `build(...)` with fakes of the same ports instead.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from sculptops.domain.token_format import TokenHasher
+from sculptops.ports import AccessTokenVerifier, Clock, IdentityStore, TokenStore
+from sculptops.services.auth import AuthConfig, Authenticator
+from sculptops.services.identity import IdentityService
+from sculptops.services.tokens import TokenService
+from sculptops.settings import Settings
+
+
+@dataclass(frozen=True)
+class Container:
+    settings: Settings
+    clock: Clock
+    token_store: TokenStore
+    identity_store: IdentityStore
+    authenticator: Authenticator
+    tokens: TokenService
+    identity: IdentityService
+
+
+def build(
+    settings: Settings,
+    *,
+    token_store: TokenStore | None = None,
+    identity_store: IdentityStore | None = None,
+    clock: Clock | None = None,
+    jwt_verifier: AccessTokenVerifier | None = None,
+) -> Container:
+    """Wire services to adapters; any adapter not given is the real DynamoDB/OIDC one."""
+    if token_store is None or identity_store is None:
+        from sculptops.adapters.dynamodb.identity import DynamoIdentityStore
+        from sculptops.adapters.dynamodb.models import build_models
+        from sculptops.adapters.dynamodb.tokens import DynamoTokenStore
+
+        models = build_models(settings)
+        token_store = token_store or DynamoTokenStore(models.Token)
+        identity_store = identity_store or DynamoIdentityStore(models.Identity)
+    if clock is None:
+        from sculptops.adapters.clock import SystemClock
+
+        clock = SystemClock()
+    if jwt_verifier is None and settings.oidc_issuer:
+        from sculptops.adapters.oidc import JwksAccessTokenVerifier
+
+        jwt_verifier = JwksAccessTokenVerifier(
+            issuer=settings.oidc_issuer,
+            audience=settings.oidc_audience,
+            jwks_url=settings.oidc_jwks_url,
+            leeway_seconds=settings.oidc_leeway_seconds,
+        )
+    hasher = TokenHasher(settings.token_pepper)
+    authenticator = Authenticator(
+        config=AuthConfig(
+            token_prefix=settings.token_prefix, agent_prefix=settings.agent_token_prefix
+        ),
+        tokens=token_store,
+        identities=identity_store,
+        hasher=hasher,
+        clock=clock,
+        jwt_verifier=jwt_verifier,
+    )
+    return Container(
+        settings=settings,
+        clock=clock,
+        token_store=token_store,
+        identity_store=identity_store,
+        authenticator=authenticator,
+        tokens=TokenService(
+            tokens=token_store,
+            identities=identity_store,
+            hasher=hasher,
+            clock=clock,
+            prefix=settings.token_prefix,
+        ),
+        identity=IdentityService(identities=identity_store),
+    )
+
+
+@functools.cache
+def container() -> Container:
+    """The process-wide container, built on first use (cold start) from the environment."""
+    settings = Settings.from_env()
+    from sculptops import observability
+
+    observability.configure(settings.log_level)
+    return build(settings)

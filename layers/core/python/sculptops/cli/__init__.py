@@ -1,0 +1,1 @@
+"""The `sculptops` command line."""

@@ -1,0 +1,1 @@
+"""Domain rules: pure Python, no SDK, ORM or web framework."""

@@ -1,0 +1,1 @@
+"""Shared FastAPI pieces: the app factory, errors, the caller dependency, schemas, routers."""

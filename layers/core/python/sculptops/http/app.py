@@ -1,0 +1,52 @@
+"""The FastAPI app factory shared by every HTTP function."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from sculptops import __version__
+from sculptops.http import errors
+
+DESCRIPTION = """
+SculptOps runs Ansible playbooks for teams.
+
+Authenticate with `Authorization: Bearer <token>` (a personal API token, an agent token or an
+OIDC access token) or `X-API-Key: <token>`. Every route but the docs and `/health` needs it.
+Revocation is immediate: the gateway does not cache authorizer results.
+
+`/api/v1/{tenant}/...` is canonical (snake_case; `{tenant}` is a slug or `active`); `/api/...`
+is the same operation on your active tenant with camelCase JSON.
+"""
+
+
+def create_app(routers: Iterable[APIRouter], *, title: str = "SculptOps API") -> FastAPI:
+    """An app with the shared error handlers and the given routers; no docs of its own."""
+    app = FastAPI(
+        title=title,
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        redirect_slashes=False,
+    )
+    errors.install(app)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def all_routers() -> list[APIRouter]:
+    """Every function's routers, for the one OpenAPI document of the whole API."""
+    from sculptops.http.routers import identity, tokens
+
+    return [*identity.routers, *tokens.routers]
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    return create_app(all_routers()).openapi()

@@ -1,0 +1,1 @@
+"""One router module per function: tokens, identity (with docs and health), ..."""

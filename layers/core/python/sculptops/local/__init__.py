@@ -1,0 +1,1 @@
+"""The local stack: embedded DynamoDB, tables from infra/, seed data, dev IdP, local gateway."""

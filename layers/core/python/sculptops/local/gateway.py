@@ -1,0 +1,346 @@
+"""A local stand-in for API Gateway (REST API) in front of the real Lambda handlers.
+
+For each request it finds the route in serverless.yml, calls the REQUEST authorizer with the
+event API Gateway would send, answers denials with the configured gateway responses, and
+otherwise invokes the function's handler with a REST API proxy event carrying the
+authorizer's context. Handlers run in worker threads, as separate Lambda containers would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import importlib.util
+import json
+import logging
+import re
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route as StarletteRoute
+
+from sculptops.local.devidp import DevIdentityProvider
+from sculptops.local.project import repo_root
+from sculptops.local.routes import ApiDefinition, GatewayResponse, Route, load_api
+
+log = logging.getLogger("sculptops.gateway")
+
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+STAGE = "local"
+ACCOUNT = "000000000000"
+API_ID = "local"
+Handler = Callable[[dict[str, Any], Any], Any]
+
+_DEFAULT_RESPONSES = {
+    "UNAUTHORIZED": GatewayResponse(401, {}, '{"message":"Unauthorized"}'),
+    "ACCESS_DENIED": GatewayResponse(
+        403,
+        {},
+        '{"Message":"User is not authorized to access this resource with an explicit deny"}',
+    ),
+    "AUTHORIZER_FAILURE": GatewayResponse(500, {}, '{"message":null}'),
+    "AUTHORIZER_CONFIGURATION_ERROR": GatewayResponse(500, {}, '{"message":null}'),
+    "MISSING_AUTHENTICATION_TOKEN": GatewayResponse(
+        403, {}, '{"message":"Missing Authentication Token"}'
+    ),
+    "REQUEST_TOO_LARGE": GatewayResponse(413, {}, '{"message":"Request Too Long"}'),
+    "INTEGRATION_FAILURE": GatewayResponse(502, {}, '{"message":"Internal server error"}'),
+}
+
+
+class HandlerLoader:
+    """Imports each function's handler module once, from its file, like a Lambda container."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._cache: dict[str, Handler] = {}
+        self._lock = threading.Lock()
+
+    def get(self, spec: str) -> Handler:
+        with self._lock:
+            if spec not in self._cache:
+                module_path, _, attr = spec.rpartition(".")
+                file = self._root / f"{module_path}.py"
+                name = "sculptops_fn_" + re.sub(r"\W", "_", module_path)
+                mod_spec = importlib.util.spec_from_file_location(name, file)
+                if mod_spec is None or mod_spec.loader is None:
+                    raise ImportError(f"cannot load {file}")
+                module = importlib.util.module_from_spec(mod_spec)
+                sys.modules[name] = module
+                mod_spec.loader.exec_module(module)
+                self._cache[spec] = getattr(module, attr)
+            return self._cache[spec]
+
+
+def _invoke(handler: Handler, event: dict[str, Any], context: Any) -> Any:
+    """Call a handler in a worker thread with an event loop of its own, as Lambda has."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return handler(event, context)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+def _lambda_context(function: str) -> SimpleNamespace:
+    deadline = time.monotonic() + 30
+    return SimpleNamespace(
+        function_name=f"sculptops-local-{function}",
+        function_version="$LATEST",
+        aws_request_id=secrets.token_hex(16),
+        memory_limit_in_mb=512,
+        invoked_function_arn=f"arn:aws:lambda:local:{ACCOUNT}:function:sculptops-local-{function}",
+        get_remaining_time_in_millis=lambda: int((deadline - time.monotonic()) * 1000),
+    )
+
+
+def _multi(items: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for key, value in items:
+        single[key] = value
+        multi.setdefault(key, []).append(value)
+    return single, multi
+
+
+class LocalGateway:
+    def __init__(
+        self,
+        api: ApiDefinition,
+        loader: HandlerLoader,
+        idp: DevIdentityProvider | None = None,
+    ) -> None:
+        self.api = api
+        self.loader = loader
+        self.idp = idp
+        self.responses = {**_DEFAULT_RESPONSES, **api.gateway_responses}
+
+    # ---- API Gateway behaviour ----
+
+    def gateway_response(
+        self, kind: str, context: dict[str, str] | None = None, request_id: str = ""
+    ) -> Response:
+        spec = self.responses[kind]
+        body = spec.body
+        for key, value in (context or {}).items():
+            body = body.replace(f"$context.authorizer.{key}", value)
+        body = re.sub(r"\$context\.authorizer\.\w+", "", body)
+        headers = {"Content-Type": "application/json", **spec.headers}
+        headers["x-amzn-RequestId"] = request_id
+        headers["x-amzn-ErrorType"] = kind
+        return Response(body, status_code=spec.status, headers=headers)
+
+    def find(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        # API Gateway ignores one trailing slash when matching a resource.
+        trimmed = path.rstrip("/") or "/"
+        for route in self.api.routes:
+            if route.method != method:
+                continue
+            params = route.match(trimmed)
+            if params is not None:
+                return route, params
+        return None
+
+    def _request_context(
+        self, route: Route, request: Request, request_id: str, path: str
+    ) -> dict[str, Any]:
+        return {
+            "accountId": ACCOUNT,
+            "apiId": API_ID,
+            "stage": STAGE,
+            "resourcePath": route.resource,
+            "httpMethod": route.method,
+            "path": f"/{STAGE}{path}",
+            "protocol": "HTTP/1.1",
+            "requestId": request_id,
+            "requestTimeEpoch": int(time.time() * 1000),
+            "identity": {
+                "sourceIp": request.client.host if request.client else "127.0.0.1",
+                "userAgent": request.headers.get("user-agent", ""),
+            },
+        }
+
+    async def dispatch(self, request: Request) -> Response:
+        request_id = secrets.token_hex(16)
+        path = request.url.path
+        found = self.find(request.method, path)
+        if found is None:
+            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id=request_id)
+        route, params = found
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return self.gateway_response("REQUEST_TOO_LARGE", request_id=request_id)
+        headers, multi_headers = _multi(list(request.headers.items()))
+        query_items = parse_qsl(request.url.query, keep_blank_values=True)
+        query, multi_query = _multi(query_items)
+        context = self._request_context(route, request, request_id, path)
+        base = {
+            "resource": route.resource,
+            "path": path,
+            "httpMethod": route.method,
+            "headers": headers,
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": params or None,
+            "stageVariables": None,
+        }
+        if route.authorized:
+            denied, auth_context = await self._authorize(route, base, context, request_id)
+            if denied is not None:
+                return denied
+            context["authorizer"] = auth_context
+        try:
+            text = body.decode("utf-8")
+            encoded = False
+        except UnicodeDecodeError:
+            text, encoded = base64.b64encode(body).decode("ascii"), True
+        event = {
+            **base,
+            "requestContext": context,
+            "body": text or None,
+            "isBase64Encoded": encoded,
+        }
+        handler = self.loader.get(route.handler)
+        try:
+            result = await run_in_threadpool(
+                _invoke, handler, event, _lambda_context(route.function)
+            )
+        except Exception as exc:
+            log.error("function %s failed: %s", route.function, type(exc).__name__)
+            return self.gateway_response("INTEGRATION_FAILURE", request_id=request_id)
+        return self._proxy_response(result, request_id)
+
+    async def _authorize(
+        self,
+        route: Route,
+        base: dict[str, Any],
+        context: dict[str, Any],
+        request_id: str,
+    ) -> tuple[Response | None, dict[str, Any]]:
+        assert self.api.authorizer_handler is not None
+        method_arn = (
+            f"arn:aws:execute-api:local:{ACCOUNT}:{API_ID}/{STAGE}/{route.method}{route.resource}"
+        )
+        event = {"type": "REQUEST", "methodArn": method_arn, **base, "requestContext": context}
+        handler = self.loader.get(self.api.authorizer_handler)
+        try:
+            result = await run_in_threadpool(_invoke, handler, event, _lambda_context("authorizer"))
+        except Exception as exc:
+            if str(exc) == "Unauthorized":
+                return self.gateway_response("UNAUTHORIZED", request_id=request_id), {}
+            return self.gateway_response("AUTHORIZER_FAILURE", request_id=request_id), {}
+        if not _allows(result, method_arn):
+            ctx = {k: str(v) for k, v in (result or {}).get("context", {}).items()}
+            return self.gateway_response("ACCESS_DENIED", ctx, request_id), {}
+        auth_context = dict(result.get("context") or {})
+        auth_context["principalId"] = result.get("principalId")
+        return None, auth_context
+
+    @staticmethod
+    def _proxy_response(result: Any, request_id: str) -> Response:
+        if not isinstance(result, dict) or "statusCode" not in result:
+            return Response(
+                '{"message": "Internal server error"}',
+                status_code=502,
+                media_type="application/json",
+            )
+        body = result.get("body") or ""
+        raw = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+        pairs: list[tuple[str, str]] = []
+        for key, value in (result.get("headers") or {}).items():
+            pairs.append((key, str(value)))
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            pairs.extend((key, str(v)) for v in values)
+        raw_headers: list[tuple[bytes, bytes]] = []
+        seen = set()
+        for key, value in pairs:
+            lowered = key.lower()
+            if (lowered, value) in seen or lowered == "content-length":
+                continue
+            seen.add((lowered, value))
+            raw_headers.append((lowered.encode("latin-1"), value.encode("latin-1")))
+        raw_headers.append((b"content-length", str(len(raw)).encode()))
+        raw_headers.append((b"x-amzn-requestid", request_id.encode()))
+        response = Response(raw, status_code=int(result["statusCode"]))
+        response.raw_headers = raw_headers
+        return response
+
+    # ---- the dev identity provider (local stack only) ----
+
+    async def oidc_token(self, request: Request) -> Response:
+        assert self.idp is not None
+        try:
+            data = json.loads(await request.body() or b"{}")
+        except ValueError:
+            return JSONResponse({"message": "the body is not valid JSON"}, status_code=400)
+        username = data.get("username") if isinstance(data, dict) else None
+        if not isinstance(username, str) or not username:
+            return JSONResponse({"message": "username is required"}, status_code=422)
+        try:
+            return JSONResponse(self.idp.issue(username))
+        except KeyError:
+            return JSONResponse({"message": f"unknown user {username}"}, status_code=404)
+
+    async def oidc_jwks(self, _: Request) -> Response:
+        assert self.idp is not None
+        return JSONResponse(self.idp.jwks())
+
+    async def oidc_configuration(self, _: Request) -> Response:
+        assert self.idp is not None
+        return JSONResponse(self.idp.configuration())
+
+    def asgi(self) -> Starlette:
+        methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]
+        routes = []
+        if self.idp is not None:
+            routes += [
+                StarletteRoute("/dev/oidc/token", self.oidc_token, methods=["POST"]),
+                StarletteRoute("/dev/oidc/jwks.json", self.oidc_jwks, methods=["GET"]),
+                StarletteRoute(
+                    "/dev/oidc/.well-known/openid-configuration",
+                    self.oidc_configuration,
+                    methods=["GET"],
+                ),
+            ]
+        routes.append(StarletteRoute("/{path:path}", self.dispatch, methods=methods))
+        return Starlette(routes=routes)
+
+
+def _allows(result: Any, method_arn: str) -> bool:
+    """True only for a well-formed Allow covering this method and no Deny: fail closed."""
+    if not isinstance(result, dict):
+        return False
+    statements = (result.get("policyDocument") or {}).get("Statement") or []
+    allowed = False
+    for st in statements:
+        resources = st.get("Resource")
+        resources = resources if isinstance(resources, list) else [resources]
+        covers = any(_arn_matches(r, method_arn) for r in resources if isinstance(r, str))
+        if covers and st.get("Effect") == "Deny":
+            return False
+        if covers and st.get("Effect") == "Allow" and st.get("Action") == "execute-api:Invoke":
+            allowed = True
+    return allowed
+
+
+def _arn_matches(pattern: str, arn: str) -> bool:
+    regex = "^" + re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + "$"
+    return re.match(regex, arn) is not None
+
+
+def build_gateway(idp: DevIdentityProvider | None) -> LocalGateway:
+    root = repo_root()
+    return LocalGateway(load_api(root / "serverless.yml"), HandlerLoader(root), idp)

@@ -1,0 +1,134 @@
+"""`sculptops serve`: the whole stack on one machine, with no AWS account."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from sculptops.local.dynamodb import Backend, start_backend
+
+log = logging.getLogger("sculptops.serve")
+
+DEMO_USER = "admin@demo"
+
+
+@dataclass
+class LocalStack:
+    backend: Backend
+    base_url: str
+    demo_token: str
+    app: Any
+
+    def stop(self) -> None:
+        self.backend.stop()
+
+
+def check_bind_address(host: str, allow_remote: bool) -> None:
+    """Loopback only, unless asked for explicitly."""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return
+    if not allow_remote:
+        raise SystemExit(
+            f"refusing to bind to {host}: the local stack is for this machine "
+            "(pass --allow-remote to bind anyway)"
+        )
+    print(
+        f"WARNING: binding the local stack to {host}. It speaks plain HTTP and has a dev "
+        "identity provider that issues tokens to anyone; in production API Gateway (HTTPS "
+        "only) is the front door.",
+        file=sys.stderr,
+    )
+
+
+def local_environment(endpoint: str, base_url: str) -> dict[str, str]:
+    return {
+        "SCULPTOPS_STAGE": "local",
+        "SCULPTOPS_DYNAMODB_ENDPOINT": endpoint,
+        "SCULPTOPS_OIDC_ISSUER": f"{base_url}/dev/oidc",
+        "SCULPTOPS_TOKEN_PEPPER": os.environ.get(
+            "SCULPTOPS_TOKEN_PEPPER", "local-pepper-not-a-secret"
+        ),
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_SESSION_TOKEN": "local",
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "AWS_REGION": os.environ.get("AWS_REGION", "us-east-1"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+
+
+def start(host: str, port: int, dynamodb: str) -> LocalStack:
+    """Start DynamoDB, create the tables from infra/, seed, build the gateway (not serving)."""
+    from sculptops.bootstrap import container
+    from sculptops.domain.identity import ACTIVE
+    from sculptops.local import seed
+    from sculptops.local.devidp import DevIdentityProvider
+    from sculptops.local.gateway import build_gateway
+    from sculptops.local.tables import create_tables
+    from sculptops.services.tokens import NewToken
+
+    backend = start_backend(dynamodb)
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    base_url = f"http://{shown_host}:{port}"
+    os.environ.update(local_environment(backend.endpoint, base_url))
+    container.cache_clear()
+    c = container()
+    create_tables(c.settings)
+    seed.seed_identity(c.identity_store)
+    idp = DevIdentityProvider(f"{base_url}/dev/oidc", {u.id for u in seed.USERS})
+    gateway = build_gateway(idp)
+    # A ready-to-paste token for the banner, made through the same service as the API's.
+    user = c.identity_store.get_user(DEMO_USER)
+    assert user is not None
+    principal = c.authenticator.act_in(_session_principal(user), ACTIVE)
+    created = c.tokens.create(principal, NewToken(name="make run", expires_in_days=1))
+    return LocalStack(
+        backend=backend, base_url=base_url, demo_token=created.value, app=gateway.asgi()
+    )
+
+
+def _session_principal(user: Any) -> Any:
+    from sculptops.domain.identity import CredentialKind, Principal
+
+    return Principal(kind=CredentialKind.JWT, subject=user.id, user=user)
+
+
+def banner(stack: LocalStack, dynamodb: str) -> str:
+    url = stack.base_url
+    return f"""
+SculptOps local stack is up on {url}  (DynamoDB: {dynamodb}; Ctrl-C stops it)
+
+  Swagger UI   {url}/api/v1/docs
+  A token for admin@demo (valid 1 day; created for this run only):
+
+    export SCULPTOPS_URL={url}
+    export SCULPTOPS_TOKEN={stack.demo_token}
+
+  Try:
+    curl -s $SCULPTOPS_URL/api/v1/me -H "Authorization: Bearer $SCULPTOPS_TOKEN"
+    curl -s $SCULPTOPS_URL/api/v1/demo/tokens/ -H "Authorization: Bearer $SCULPTOPS_TOKEN"
+    curl -s -X POST $SCULPTOPS_URL/dev/oidc/token -d '{{"username": "member@demo"}}'
+"""
+
+
+def serve(host: str, port: int, dynamodb: str, allow_remote: bool = False) -> None:
+    import uvicorn
+
+    check_bind_address(host, allow_remote)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    for noisy in ("werkzeug", "botocore", "pynamodb", "moto"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stack = start(host, port, dynamodb)
+    print(banner(stack, dynamodb), flush=True)
+    try:
+        uvicorn.run(stack.app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        stack.stop()

@@ -1,0 +1,47 @@
+"""Logging set-up with a filter that scrubs anything shaped like a credential.
+
+The code never logs a token value, digest or JWT on purpose; this filter is the second line, for
+the day a library or a careless f-string does.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_PATTERNS = [
+    re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9]+_[0-9A-Za-z]{20,}\b"),  # prefixed tokens
+    re.compile(r"\beyJ[0-9A-Za-z_-]+\.[0-9A-Za-z_-]+\.[0-9A-Za-z_-]*"),  # JWTs
+    re.compile(r"\b[0-9a-f]{64}\b"),  # SHA-256 digests
+    re.compile(r"(?i)(bearer\s+)\S+"),
+]
+
+
+def scrub(text: str) -> str:
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "[REDACTED]", text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[1] is not None:
+            # Exception text can carry request data: keep the type, drop the text.
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def configure(level: str = "INFO") -> None:
+    """Idempotent: install the redacting filter on the root logger's handlers."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="%(levelname)s %(name)s %(message)s")
+    root.setLevel(level)
+    for handler in root.handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())

@@ -1,0 +1,181 @@
+"""The one authentication routine, shared by the Lambda authorizer and the local gateway."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sculptops.domain import token_format
+from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
+from sculptops.domain.identity import ACTIVE, Caller, CredentialKind, Principal, is_valid_slug
+from sculptops.domain.roles import Role
+from sculptops.ports import AccessTokenVerifier, Clock, IdentityStore, TokenStore
+
+log = logging.getLogger(__name__)
+
+# last_used_at is written at most this often per token, so the hot path usually writes nothing.
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    token_prefix: str
+    agent_prefix: str
+
+
+def credential_from_headers(headers: Mapping[str, str | None]) -> str | None:
+    """The credential in `Authorization: Bearer` or `X-API-Key`, header names in any case."""
+    lowered = {k.lower(): v for k, v in headers.items() if v is not None}
+    auth = lowered.get("authorization")
+    if auth is not None:
+        scheme, _, value = auth.strip().partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            return None
+        return value.strip()
+    api_key = lowered.get("x-api-key")
+    if api_key is not None and api_key.strip():
+        return api_key.strip()
+    return None
+
+
+def looks_like_jwt(value: str) -> bool:
+    parts = value.split(".")
+    return len(parts) == 3 and value.startswith("eyJ") and all(parts)
+
+
+class Authenticator:
+    """Turns a credential into a Principal, and a Principal plus a tenant into a Caller."""
+
+    def __init__(
+        self,
+        *,
+        config: AuthConfig,
+        tokens: TokenStore,
+        identities: IdentityStore,
+        hasher: token_format.TokenHasher,
+        clock: Clock,
+        jwt_verifier: AccessTokenVerifier | None,
+    ) -> None:
+        self._config = config
+        self._tokens = tokens
+        self._identities = identities
+        self._hasher = hasher
+        self._clock = clock
+        self._jwt = jwt_verifier
+
+    def authenticate(self, credential: str | None) -> Principal:
+        """Who presents this credential. NotAuthenticated for anything not usable right now."""
+        if not credential or len(credential) > 8192:
+            raise NotAuthenticated("missing")
+        if credential.startswith(self._config.agent_prefix):
+            return self._token(credential, self._config.agent_prefix, CredentialKind.AGENT)
+        if credential.startswith(self._config.token_prefix):
+            return self._token(credential, self._config.token_prefix, CredentialKind.TOKEN)
+        if looks_like_jwt(credential):
+            return self._access_token(credential)
+        raise NotAuthenticated("malformed")
+
+    def _token(self, value: str, prefix: str, kind: CredentialKind) -> Principal:
+        if not token_format.is_well_formed(value, prefix):
+            # A mistyped or invented token: refused before any read.
+            raise NotAuthenticated("malformed")
+        digest = self._hasher.digest(value)
+        stored = self._tokens.get(digest)
+        if stored is None or not self._hasher.same(stored.digest, digest):
+            raise NotAuthenticated("unknown")
+        if stored.kind != kind:
+            raise NotAuthenticated("unknown")
+        now = self._clock.now()
+        if stored.expired(now):
+            raise NotAuthenticated("expired")
+        user = None
+        if kind is CredentialKind.TOKEN:
+            user = self._identities.get_user(stored.owner)
+            if user is None:
+                raise NotAuthenticated("unknown-user")
+            revoked_before = user.tokens_revoked_before
+            if revoked_before is not None and stored.created_at <= revoked_before:
+                raise NotAuthenticated("revoked")
+        if stored.last_used_at is None or now - stored.last_used_at >= TOUCH_EVERY:
+            self._touch(digest, now)
+        return Principal(
+            kind=kind,
+            subject=stored.owner,
+            user=user,
+            credential_id=stored.id,
+            credential_name=stored.name,
+            expires_at=stored.expires_at,
+            ceiling=stored.ceiling,
+            agent_tenant=stored.tenant if kind is CredentialKind.AGENT else None,
+        )
+
+    def _touch(self, digest: str, now: datetime) -> None:
+        try:
+            self._tokens.touch(digest, now)
+        except Unavailable:
+            # Bookkeeping only: a throttled write must not turn a valid request away.
+            log.warning("last_used_at not recorded: store unavailable")
+
+    def _access_token(self, jwt: str) -> Principal:
+        if self._jwt is None:
+            raise NotAuthenticated("jwt-disabled")
+        claims = self._jwt.verify(jwt)
+        subject = claims.get("sub")
+        if not isinstance(subject, str) or not subject:
+            raise NotAuthenticated("no-subject")
+        user = self._identities.get_user(subject)
+        if user is None:
+            raise Forbidden("no SculptOps account for this identity")
+        exp = claims.get("exp")
+        expires = None
+        if isinstance(exp, int | float):
+            expires = datetime.fromtimestamp(exp, UTC)
+        return Principal(kind=CredentialKind.JWT, subject=subject, user=user, expires_at=expires)
+
+    def act_in(self, principal: Principal, tenant_ref: str | None) -> Caller:
+        """The principal acting in a tenant (a slug, `active`, or None for tenant-less routes)."""
+        if principal.kind is CredentialKind.AGENT:
+            tenant = principal.agent_tenant
+            if tenant_ref not in (None, ACTIVE, tenant):
+                raise Forbidden("an agent token acts only in its own tenant")
+            return Caller(
+                kind=principal.kind,
+                subject=principal.subject,
+                tenant=tenant,
+                role=None,
+                credential_id=principal.credential_id,
+                credential_name=principal.credential_name,
+                expires_at=principal.expires_at,
+            )
+        user = principal.user
+        if user is None:  # pragma: no cover - guarded by authenticate
+            raise NotAuthenticated("no-user")
+        slug: str | None
+        if tenant_ref is None:
+            slug = user.active_tenant if user.active_tenant in user.memberships else None
+        elif tenant_ref == ACTIVE:
+            slug = user.active_tenant
+            if slug is None or slug not in user.memberships:
+                raise Forbidden("no active tenant: use /api/v1/{tenant}/... with a tenant slug")
+        else:
+            if not is_valid_slug(tenant_ref):
+                raise Forbidden("no such tenant")
+            slug = tenant_ref
+        role: Role | None = None
+        if slug is not None:
+            member_role = user.role_in(slug)
+            if member_role is None:
+                raise Forbidden(f"not a member of tenant {slug}")
+            role = Role.lowest(member_role, principal.ceiling)
+        return Caller(
+            kind=principal.kind,
+            subject=principal.subject,
+            tenant=slug,
+            role=role,
+            credential_id=principal.credential_id,
+            credential_name=principal.credential_name,
+            expires_at=principal.expires_at,
+            ceiling=principal.ceiling,
+        )

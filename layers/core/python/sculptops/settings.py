@@ -1,0 +1,91 @@
+"""Typed settings, read once from the environment at cold start (never at import of a model).
+
+A plain dataclass rather than pydantic-settings: the authorizer imports this module and must not
+pay for pydantic on its cold start.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sculptops.domain.token_format import validate_prefix
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed: the function refuses to start."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str = "local"
+    region: str = "us-east-1"
+    dynamodb_endpoint: str | None = None
+    tokens_table: str = "sculptops-local-tokens"
+    identity_table: str = "sculptops-local-identity"
+    token_prefix: str = "ag_live_"
+    agent_token_prefix: str = "ag_agent_"
+    token_pepper: bytes | None = field(default=None, repr=False)
+    oidc_issuer: str | None = None
+    oidc_audience: str = "account"
+    oidc_jwks_url: str | None = None
+    oidc_leeway_seconds: int = 30
+    dynamodb_connect_timeout: int = 2
+    dynamodb_read_timeout: int = 5
+    dynamodb_max_retries: int = 2
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Validate and read every setting from `SCULPTOPS_*` (and the AWS region)."""
+        e = os.environ if env is None else env
+        stage = e.get("SCULPTOPS_STAGE", "local")
+        prefix = f"sculptops-{stage}"
+        pepper = e.get("SCULPTOPS_TOKEN_PEPPER") or None
+        if pepper is not None and len(pepper) < 16:
+            raise SettingsError("SCULPTOPS_TOKEN_PEPPER must be at least 16 characters")
+        token_prefix = e.get("SCULPTOPS_TOKEN_PREFIX", "ag_live_")
+        agent_prefix = e.get("SCULPTOPS_AGENT_TOKEN_PREFIX", "ag_agent_")
+        try:
+            validate_prefix(token_prefix)
+            validate_prefix(agent_prefix)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from exc
+        if token_prefix.startswith(agent_prefix) or agent_prefix.startswith(token_prefix):
+            raise SettingsError("the personal and agent token prefixes must differ")
+        issuer = (e.get("SCULPTOPS_OIDC_ISSUER") or "").rstrip("/") or None
+        log_level = e.get("SCULPTOPS_LOG_LEVEL", "INFO").upper()
+        if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError("SCULPTOPS_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        return cls(
+            stage=stage,
+            region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1",
+            dynamodb_endpoint=e.get("SCULPTOPS_DYNAMODB_ENDPOINT") or None,
+            tokens_table=e.get("SCULPTOPS_TOKENS_TABLE", f"{prefix}-tokens"),
+            identity_table=e.get("SCULPTOPS_IDENTITY_TABLE", f"{prefix}-identity"),
+            token_prefix=token_prefix,
+            agent_token_prefix=agent_prefix,
+            token_pepper=pepper.encode() if pepper else None,
+            oidc_issuer=issuer,
+            oidc_audience=e.get("SCULPTOPS_OIDC_AUDIENCE", "account"),
+            oidc_jwks_url=e.get("SCULPTOPS_OIDC_JWKS_URL") or None,
+            oidc_leeway_seconds=_int(e, "SCULPTOPS_OIDC_LEEWAY_SECONDS", 30, 0, 300),
+            dynamodb_connect_timeout=_int(e, "SCULPTOPS_DYNAMODB_CONNECT_TIMEOUT", 2, 1, 30),
+            dynamodb_read_timeout=_int(e, "SCULPTOPS_DYNAMODB_READ_TIMEOUT", 5, 1, 60),
+            dynamodb_max_retries=_int(e, "SCULPTOPS_DYNAMODB_MAX_RETRIES", 2, 0, 10),
+            log_level=log_level,
+        )

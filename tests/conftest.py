@@ -1,0 +1,48 @@
+"""Shared fixtures: a container wired to in-memory fakes, seeded like the local stack."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from sculptops.bootstrap import Container, build
+from sculptops.domain.identity import ACTIVE, Caller, CredentialKind, Principal
+from sculptops.local import seed
+from sculptops.settings import Settings
+from tests.fakes import FakeClock, FakeIdentityStore, FakeJwtVerifier, FakeTokenStore
+
+# Never reach a real AWS account from the tests.
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+SETTINGS = Settings(token_pepper=b"test-pepper-0123456789")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def fake() -> Iterator[Container]:
+    """A container of real services over fake stores, with the demo tenants and users."""
+    identities = FakeIdentityStore()
+    seed.seed_identity(identities)
+    yield build(
+        SETTINGS,
+        token_store=FakeTokenStore(),
+        identity_store=identities,
+        clock=FakeClock(),
+        jwt_verifier=FakeJwtVerifier(),
+    )
+
+
+def session(c: Container, user_id: str, tenant: str = ACTIVE) -> Caller:
+    """A caller signed in with a JWT (as the authorizer would resolve it)."""
+    user = c.identity_store.get_user(user_id)
+    assert user is not None
+    return c.authenticator.act_in(Principal(CredentialKind.JWT, user_id, user), tenant)

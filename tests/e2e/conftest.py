@@ -1,0 +1,90 @@
+"""The local stack over HTTP: `sculptops serve` in a subprocess on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sculptops.local.dynamodb import free_port
+
+ROOT = Path(__file__).parents[2]
+
+
+@dataclass
+class Stack:
+    url: str
+    token: str
+    log: Path
+    proc: subprocess.Popen[bytes]
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+    def logs(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start_stack(tmp: Path, dynamodb: str = "moto") -> Stack:
+    port = free_port()
+    log = tmp / f"serve-{dynamodb}.log"
+    env = {**os.environ, "SCULPTOPS_LOG_LEVEL": "DEBUG", "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "sculptops.cli.main",
+                "serve",
+                "--port",
+                str(port),
+                "--dynamodb",
+                dynamodb,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"sculptops serve exited:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    else:
+        proc.kill()
+        raise TimeoutError(f"the stack did not start:\n{log.read_text()}")
+    m = re.search(r"SCULPTOPS_TOKEN=(\S+)", log.read_text())
+    assert m, log.read_text()
+    return Stack(url=url, token=m.group(1), log=log, proc=proc)
+
+
+def stop_stack(stack: Stack) -> None:
+    stack.proc.terminate()
+    try:
+        stack.proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        stack.proc.kill()
+        stack.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    s = start_stack(tmp_path_factory.mktemp("stack"))
+    yield s
+    stop_stack(s)

@@ -1,0 +1,60 @@
+"""The token value format: prefix, >= 160 random bits in base62, CRC32 checksum in base62."""
+
+import math
+import re
+import zlib
+
+import pytest
+
+from sculptops.domain import token_format as tf
+
+
+def test_a_new_token_has_the_prefix_enough_entropy_and_a_valid_checksum():
+    # Given the default prefix / When a token is generated
+    value = tf.generate("ag_live_")
+    # Then it is prefix + 30 base62 chars + 6 base62 checksum chars
+    assert re.fullmatch(r"ag_live_[0-9A-Za-z]{36}", value)
+    assert tf.RANDOM_LENGTH * math.log2(62) >= 160
+    random_part = value[8 : 8 + tf.RANDOM_LENGTH]
+    assert value.endswith(tf.base62(zlib.crc32(random_part.encode()), 6))
+    assert tf.is_well_formed(value, "ag_live_")
+
+
+def test_tokens_are_unique():
+    assert len({tf.generate("ag_live_") for _ in range(2000)}) == 2000
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda v: v[:-1] + ("A" if v[-1] != "A" else "B"),  # checksum typo
+        lambda v: v[:10] + ("x" if v[10] != "x" else "y") + v[11:],  # random-part typo
+        lambda v: v[:-1],  # too short
+        lambda v: v + "0",  # too long
+        lambda v: v.replace("ag_live_", "ag_test_"),  # other prefix
+        lambda v: v[:12] + "-" + v[13:],  # outside the alphabet
+        lambda v: "",
+    ],
+)
+def test_a_mistyped_token_is_not_well_formed(mutate):
+    value = tf.generate("ag_live_")
+    assert not tf.is_well_formed(mutate(value), "ag_live_")
+
+
+def test_digest_is_sha256_or_hmac_with_a_pepper():
+    plain = tf.TokenHasher(None).digest("x")
+    peppered = tf.TokenHasher(b"pepper-pepper-pepper").digest("x")
+    assert plain == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
+    assert peppered != plain and len(peppered) == 64
+    assert tf.TokenHasher.same(plain, plain) and not tf.TokenHasher.same(plain, peppered)
+
+
+@pytest.mark.parametrize("prefix", ["ag_live_", "acme_", "x1_prod_"])
+def test_valid_prefixes(prefix):
+    assert tf.validate_prefix(prefix) == prefix
+
+
+@pytest.mark.parametrize("prefix", ["", "ag", "AG_", "ag-live_", "_ag_", "a" * 30 + "_"])
+def test_invalid_prefixes_are_refused(prefix):
+    with pytest.raises(ValueError):
+        tf.validate_prefix(prefix)
