@@ -9,8 +9,21 @@ import functools
 from dataclasses import dataclass
 
 from sculptops.domain.token_format import TokenHasher
-from sculptops.ports import AccessTokenVerifier, Clock, IdentityStore, TokenStore
+from sculptops.ports import (
+    AccessTokenVerifier,
+    AgentStore,
+    CatalogStore,
+    Clock,
+    ExecutionStore,
+    IdempotencyStore,
+    IdentityStore,
+    TokenStore,
+)
+from sculptops.services.agents import AgentService
 from sculptops.services.auth import AuthConfig, Authenticator
+from sculptops.services.catalog import CatalogService
+from sculptops.services.executions import ExecutionService
+from sculptops.services.idempotency import IdempotencyService
 from sculptops.services.identity import IdentityService
 from sculptops.services.tokens import TokenService
 from sculptops.settings import Settings
@@ -25,6 +38,12 @@ class Container:
     authenticator: Authenticator
     tokens: TokenService
     identity: IdentityService
+    catalog: CatalogService
+    executions: ExecutionService
+    agents: AgentService
+    idempotency: IdempotencyService
+    catalog_store: CatalogStore
+    execution_store: ExecutionStore
 
 
 def build(
@@ -32,18 +51,41 @@ def build(
     *,
     token_store: TokenStore | None = None,
     identity_store: IdentityStore | None = None,
+    catalog_store: CatalogStore | None = None,
+    execution_store: ExecutionStore | None = None,
+    agent_store: AgentStore | None = None,
+    idempotency_store: IdempotencyStore | None = None,
     clock: Clock | None = None,
     jwt_verifier: AccessTokenVerifier | None = None,
 ) -> Container:
     """Wire services to adapters; any adapter not given is the real DynamoDB/OIDC one."""
-    if token_store is None or identity_store is None:
+    if None in (
+        token_store,
+        identity_store,
+        catalog_store,
+        execution_store,
+        agent_store,
+        idempotency_store,
+    ):
+        from sculptops.adapters.dynamodb.agents import DynamoAgentStore
+        from sculptops.adapters.dynamodb.catalog import DynamoCatalogStore
+        from sculptops.adapters.dynamodb.executions import DynamoExecutionStore
+        from sculptops.adapters.dynamodb.idempotency import DynamoIdempotencyStore
         from sculptops.adapters.dynamodb.identity import DynamoIdentityStore
-        from sculptops.adapters.dynamodb.models import build_models
+        from sculptops.adapters.dynamodb.models import build_connection, build_models
         from sculptops.adapters.dynamodb.tokens import DynamoTokenStore
 
         models = build_models(settings)
         token_store = token_store or DynamoTokenStore(models.Token)
         identity_store = identity_store or DynamoIdentityStore(models.Identity)
+        catalog_store = catalog_store or DynamoCatalogStore(models.Catalog)
+        execution_store = execution_store or DynamoExecutionStore(
+            models.Execution, build_connection(settings)
+        )
+        agent_store = agent_store or DynamoAgentStore(models.Identity)
+        idempotency_store = idempotency_store or DynamoIdempotencyStore(models.Idempotency)
+    assert token_store and identity_store and catalog_store and execution_store
+    assert agent_store and idempotency_store
     if clock is None:
         from sculptops.adapters.clock import SystemClock
 
@@ -82,6 +124,20 @@ def build(
             prefix=settings.token_prefix,
         ),
         identity=IdentityService(identities=identity_store),
+        catalog=CatalogService(catalog=catalog_store, clock=clock),
+        executions=ExecutionService(executions=execution_store, catalog=catalog_store, clock=clock),
+        agents=AgentService(
+            agents=agent_store,
+            tokens=token_store,
+            executions=execution_store,
+            catalog=catalog_store,
+            hasher=hasher,
+            clock=clock,
+            prefix=settings.agent_token_prefix,
+        ),
+        idempotency=IdempotencyService(store=idempotency_store, clock=clock),
+        catalog_store=catalog_store,
+        execution_store=execution_store,
     )
 
 

@@ -10,7 +10,12 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
+from sculptops.domain.agents import Agent
+from sculptops.domain.catalog import Inventory, Playbook
+from sculptops.domain.executions import Execution, ExecutionPage, Status
+from sculptops.domain.idempotency import IdempotentRecord
 from sculptops.domain.identity import Tenant, User
+from sculptops.domain.logs import LogLine, LogPage
 from sculptops.domain.tokens import StoredToken, TokenPage
 
 
@@ -69,4 +74,116 @@ class IdentityStore(Protocol):
 class AccessTokenVerifier(Protocol):
     def verify(self, jwt: str) -> dict[str, Any]:
         """Verified claims of an OIDC access token; NotAuthenticated otherwise."""
+        ...
+
+
+# ---- catalog, executions, logs, agents, idempotency ----
+
+
+class CatalogStore(Protocol):
+    def put_playbook(self, playbook: Playbook) -> None: ...
+
+    def get_playbook(self, tenant: str, playbook_id: str) -> Playbook | None: ...
+
+    def list_playbooks(self, tenant: str) -> list[Playbook]: ...
+
+    def delete_playbook(self, tenant: str, playbook_id: str) -> bool: ...
+
+    def put_inventory(self, inventory: Inventory) -> None: ...
+
+    def get_inventory(self, tenant: str, inventory_id: str) -> Inventory | None: ...
+
+    def list_inventories(self, tenant: str) -> list[Inventory]: ...
+
+    def delete_inventory(self, tenant: str, inventory_id: str) -> bool: ...
+
+
+class ExecutionStore(Protocol):
+    def create(self, execution: Execution) -> None: ...
+
+    def get(self, tenant: str, execution_id: str) -> Execution | None:
+        """Strongly consistent read of the execution's current state."""
+        ...
+
+    def list_for_tenant(
+        self,
+        tenant: str,
+        status: Status | None,
+        playbook_id: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> ExecutionPage:
+        """Newest first."""
+        ...
+
+    def claim_next(
+        self, tenant: str, agent_id: str, now: datetime, lease_until: datetime
+    ) -> Execution | None:
+        """queued -> running for the oldest queued run, by one conditional write."""
+        ...
+
+    def heartbeat(
+        self, tenant: str, execution_id: str, agent_id: str, lease_until: datetime
+    ) -> Execution:
+        """Extend the lease of a running execution held by this agent; Conflict otherwise."""
+        ...
+
+    def finish(
+        self,
+        tenant: str,
+        execution_id: str,
+        agent_id: str,
+        status: Status,
+        exit_code: int,
+        now: datetime,
+    ) -> Execution:
+        """running -> terminal, once; Conflict if it is not running for this agent."""
+        ...
+
+    def cancel(self, tenant: str, execution_id: str, now: datetime) -> Execution:
+        """queued -> cancelled at once; running -> cancel requested; Conflict if terminal."""
+        ...
+
+    def expired_leases(self, now: datetime, limit: int) -> list[Execution]: ...
+
+    def fail_expired(self, execution: Execution, now: datetime, message: str) -> bool:
+        """running -> failed if its lease is still expired, with one log line saying why."""
+        ...
+
+    def append_logs(
+        self, tenant: str, execution_id: str, agent_id: str, first_seq: int, lines: list[LogLine]
+    ) -> int:
+        """Store a batch of lines (idempotent on resend); returns the next expected seq."""
+        ...
+
+    def read_logs(self, tenant: str, execution_id: str, after: int, limit: int) -> LogPage:
+        """Lines with seq > after (at most limit) and the execution, in as few reads as can be."""
+        ...
+
+
+class AgentStore(Protocol):
+    def put_agent(self, agent: Agent) -> None: ...
+
+    def get_agent(self, tenant: str, agent_id: str) -> Agent | None: ...
+
+    def list_agents(self, tenant: str) -> list[Agent]: ...
+
+    def delete_agent(self, tenant: str, agent_id: str) -> bool: ...
+
+    def seen(
+        self, tenant: str, agent_id: str, when: datetime, execution_id: str | None
+    ) -> None: ...
+
+
+class IdempotencyStore(Protocol):
+    def begin(
+        self, key: str, fingerprint: str, now: datetime, expires: datetime
+    ) -> IdempotentRecord | None:
+        """Claim the key; None when claimed now, else the record that holds it."""
+        ...
+
+    def complete(self, key: str, status: int, body: str) -> None: ...
+
+    def release(self, key: str) -> None:
+        """Forget an in-flight key whose request failed, so that a retry may run."""
         ...

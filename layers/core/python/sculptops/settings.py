@@ -37,6 +37,9 @@ class Settings:
     dynamodb_endpoint: str | None = None
     tokens_table: str = "sculptops-local-tokens"
     identity_table: str = "sculptops-local-identity"
+    catalog_table: str = "sculptops-local-catalog"
+    executions_table: str = "sculptops-local-executions"
+    idempotency_table: str = "sculptops-local-idempotency"
     token_prefix: str = "ag_live_"
     agent_token_prefix: str = "ag_agent_"
     token_pepper: bytes | None = field(default=None, repr=False)
@@ -77,6 +80,9 @@ class Settings:
             dynamodb_endpoint=e.get("SCULPTOPS_DYNAMODB_ENDPOINT") or None,
             tokens_table=e.get("SCULPTOPS_TOKENS_TABLE", f"{prefix}-tokens"),
             identity_table=e.get("SCULPTOPS_IDENTITY_TABLE", f"{prefix}-identity"),
+            catalog_table=e.get("SCULPTOPS_CATALOG_TABLE", f"{prefix}-catalog"),
+            executions_table=e.get("SCULPTOPS_EXECUTIONS_TABLE", f"{prefix}-executions"),
+            idempotency_table=e.get("SCULPTOPS_IDEMPOTENCY_TABLE", f"{prefix}-idempotency"),
             token_prefix=token_prefix,
             agent_token_prefix=agent_prefix,
             token_pepper=pepper.encode() if pepper else None,

@@ -57,14 +57,17 @@ def serve(
     allow_remote: Annotated[
         bool, typer.Option("--allow-remote", help="Allow a non-loopback bind address")
     ] = False,
+    agents: Annotated[
+        bool, typer.Option("--agents/--no-agents", help="Run an embedded agent per tenant")
+    ] = True,
 ) -> None:
-    """Run the local stack: embedded DynamoDB, seed data, the local gateway."""
-    from sculptops.local.server import serve as run
+    """Run the local stack: embedded DynamoDB, seed data, the local gateway, agents."""
+    from sculptops.local.server import serve as run_stack
 
     if dynamodb not in ("moto", "local"):
         err.print("--dynamodb must be moto or local")
         raise typer.Exit(2)
-    run(host=host, port=port, dynamodb=dynamodb, allow_remote=allow_remote)
+    run_stack(host=host, port=port, dynamodb=dynamodb, allow_remote=allow_remote, agents=agents)
 
 
 @tokens_app.command("create")
@@ -150,6 +153,160 @@ def tokens_revoke_all(
         raise typer.Exit(1)
     _call(_client(url, token), "DELETE", f"/api/v1/{tenant}/tokens/")
     err.print("All your tokens are revoked.")
+
+
+def _resolve(client: ApiClient, tenant: str, kind: str, ref: str) -> str:
+    """A playbook or inventory id from an id or a unique name."""
+    listing = _call(client, "GET", f"/api/v1/{tenant}/{kind}")
+    items = listing[kind]
+    by_id = [i for i in items if i["id"] == ref]
+    if by_id:
+        return str(by_id[0]["id"])
+    named = [i for i in items if i["name"] == ref]
+    if len(named) == 1:
+        return str(named[0]["id"])
+    what = kind.rstrip("s").replace("ie", "y")
+    if not named:
+        err.print(f"No {what} named or with id {ref!r} in {tenant}.")
+    else:
+        err.print(f"Several {kind} are named {ref!r}; give the id.")
+    raise typer.Exit(2)
+
+
+def _parse_extra(values: list[str]) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            err.print(f"--extra-var takes key=value, got {item!r}")
+            raise typer.Exit(2)
+        try:
+            extra[key] = json.loads(value)
+        except ValueError:
+            extra[key] = value
+    return extra
+
+
+@app.command()
+def run(
+    playbook: Annotated[str, typer.Argument(help="Playbook name or id")],
+    inventory: Annotated[str, typer.Option("--inventory", "-i", help="Inventory name or id")],
+    extra_var: Annotated[
+        list[str] | None, typer.Option("--extra-var", "-e", help="key=value (JSON values too)")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="Only tasks with tag")
+    ] = None,
+    limit: Annotated[str | None, typer.Option("--limit", "-l", help="Host pattern")] = None,
+    follow_run: Annotated[bool, typer.Option("--follow", "-f", help="Print the log live")] = False,
+    cancel_on_interrupt: Annotated[
+        bool, typer.Option("--cancel-on-interrupt", help="Ctrl-C also cancels the run")
+    ] = False,
+    idempotency_key: Annotated[
+        str | None, typer.Option("--idempotency-key", help="Make a retried trigger safe")
+    ] = None,
+    url: UrlOpt = "http://127.0.0.1:8000",
+    token: TokenOpt = "",
+    tenant: TenantOpt = "active",
+) -> None:
+    """Trigger a playbook run; with --follow, print it live and exit with its exit code."""
+    from sculptops.cli.follow import exit_code_of, follow
+
+    client = _client(url, token)
+    body: dict[str, Any] = {
+        "playbook_id": _resolve(client, tenant, "playbooks", playbook),
+        "inventory_id": _resolve(client, tenant, "inventories", inventory),
+        "extra_vars": _parse_extra(extra_var or []),
+        "tags": tag or [],
+    }
+    if limit:
+        body["limit"] = limit
+    headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+    execution = _call(client, "POST", f"/api/v1/{tenant}/executions", json=body, headers=headers)
+    err.print(f"Execution {execution['id']} {execution['status']}.")
+    if not follow_run:
+        print(execution["id"])
+        return
+    try:
+        done = follow(client, tenant, execution["id"], console, err)
+    except KeyboardInterrupt:
+        if cancel_on_interrupt:
+            _call(client, "POST", f"/api/v1/{tenant}/executions/{execution['id']}/cancel")
+            err.print(f"Cancel requested for {execution['id']}.")
+        else:
+            err.print(f"Stopped following; {execution['id']} goes on.")
+        raise typer.Exit(130) from None
+    except ApiError as exc:
+        err.print(f"[red]Error {exc.status}[/red]: {exc.message}")
+        raise typer.Exit(1) from None
+    err.print(f"Execution {done['id']} {done['status']} (exit code {done['exit_code']}).")
+    raise typer.Exit(exit_code_of(done))
+
+
+@app.command()
+def logs(
+    execution_id: Annotated[str, typer.Argument(help="The execution id (exe_...)")],
+    follow_run: Annotated[bool, typer.Option("--follow", "-f", help="Until the run ends")] = False,
+    url: UrlOpt = "http://127.0.0.1:8000",
+    token: TokenOpt = "",
+    tenant: TenantOpt = "active",
+) -> None:
+    """Print a run's log; with --follow, until it ends, then exit with its exit code."""
+    from sculptops.cli.follow import exit_code_of, follow, print_line
+
+    client = _client(url, token)
+    base = f"/api/v1/{tenant}/executions/{execution_id}"
+    if follow_run:
+        try:
+            done = follow(client, tenant, execution_id, console, err)
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+        except ApiError as exc:
+            err.print(f"[red]Error {exc.status}[/red]: {exc.message}")
+            raise typer.Exit(1) from None
+        raise typer.Exit(exit_code_of(done))
+    after = 0
+    while True:
+        batch = _call(client, "GET", f"{base}/logs", params={"after": after, "limit": 1000})
+        for line in batch["lines"]:
+            print_line(console, line)
+        after = batch["next"]
+        if not batch["lines"] or batch["complete"]:
+            break
+
+
+@app.command()
+def agent(
+    url: UrlOpt = "http://127.0.0.1:8000",
+    token: Annotated[
+        str, typer.Option("--token", envvar="SCULPTOPS_AGENT_TOKEN", help="The agent's token")
+    ] = "",
+    max_runs: Annotated[int | None, typer.Option(help="Stop after N runs")] = None,
+    max_idle: Annotated[
+        float | None, typer.Option(help="Stop after N seconds without work")
+    ] = None,
+) -> None:
+    """Run playbooks for the API: claim queued runs, run ansible-playbook, stream the log."""
+    import logging
+    import signal
+    import threading
+
+    from sculptops.agent.runner import Agent, AgentConfig
+
+    if not token:
+        err.print("No agent token: set SCULPTOPS_AGENT_TOKEN or pass --token.")
+        raise typer.Exit(2)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    worker = Agent(
+        AgentConfig(url=url, token=token, max_runs=max_runs, max_idle_seconds=max_idle), stop
+    )
+    err.print(f"Agent polling {url} for work (Ctrl-C stops it).")
+    try:
+        worker.run_forever()
+    except KeyboardInterrupt:
+        stop.set()
 
 
 def main() -> None:

@@ -42,9 +42,15 @@ def create_app(routers: Iterable[APIRouter], *, title: str = "SculptOps API") ->
 
 def all_routers() -> list[APIRouter]:
     """Every function's routers, for the one OpenAPI document of the whole API."""
-    from sculptops.http.routers import identity, tokens
+    from sculptops.http.routers import agents, catalog, executions, identity, tokens
 
-    return [*identity.routers, *tokens.routers]
+    return [
+        *identity.routers,
+        *tokens.routers,
+        *catalog.routers,
+        *executions.routers,
+        *agents.routers,
+    ]
 
 
 @functools.cache

@@ -162,3 +162,191 @@ class Health(Out):
 
 class ErrorOut(Out):
     message: str
+
+
+# ---- catalog ----
+
+
+class PlaybookIn(Schema):
+    """A playbook: Ansible YAML, a list of plays each with `hosts`."""
+
+    name: str = Field(min_length=1, max_length=100, validation_alias=_both("name"))
+    content: str = Field(
+        min_length=1,
+        max_length=262144,
+        validation_alias=_both("content"),
+        description="Playbook YAML",
+    )
+
+
+class PlaybookSummary(Out):
+    id: str
+    name: str
+    updated_at: datetime
+
+
+class PlaybookOut(Out):
+    id: str
+    name: str
+    content: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class PlaybookList(Out):
+    playbooks: list[PlaybookSummary]
+
+
+class HostIn(Schema):
+    name: str = Field(
+        min_length=1,
+        max_length=253,
+        validation_alias=_both("name"),
+        description="A hostname or an address",
+    )
+    vars: dict[str, Any] = Field(default_factory=dict, validation_alias=_both("vars"))
+
+
+class InventoryIn(Schema):
+    name: str = Field(min_length=1, max_length=100, validation_alias=_both("name"))
+    hosts: list[HostIn] = Field(min_length=1, max_length=1000, validation_alias=_both("hosts"))
+    vars: dict[str, Any] = Field(
+        default_factory=dict, validation_alias=_both("vars"), description="Group vars (all)"
+    )
+
+
+class HostOut(Out):
+    name: str
+    vars: dict[str, Any]
+
+
+class InventoryOut(Out):
+    id: str
+    name: str
+    hosts: list[HostOut]
+    vars: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class InventorySummary(Out):
+    id: str
+    name: str
+    hosts: int
+    updated_at: datetime
+
+
+class InventoryList(Out):
+    inventories: list[InventorySummary]
+
+
+# ---- executions ----
+
+
+class ExecutionIn(Schema):
+    """Run a playbook on an inventory."""
+
+    playbook_id: str = Field(min_length=1, max_length=64, validation_alias=_both("playbook_id"))
+    inventory_id: str = Field(min_length=1, max_length=64, validation_alias=_both("inventory_id"))
+    extra_vars: dict[str, Any] = Field(default_factory=dict, validation_alias=_both("extra_vars"))
+    tags: list[str] = Field(default_factory=list, max_length=50, validation_alias=_both("tags"))
+    limit: str | None = Field(
+        default=None,
+        max_length=1000,
+        validation_alias=_both("limit"),
+        description="An Ansible host pattern to limit the run to",
+    )
+
+
+class ExecutionOut(Out):
+    id: str
+    status: str = Field(description="queued, running, success, failed or cancelled")
+    playbook_id: str
+    inventory_id: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    exit_code: int | None
+    extra_vars: dict[str, Any]
+    tags: list[str]
+    limit: str | None
+    triggered_by: str
+    agent_id: str | None
+    cancel_requested: bool
+    error: str | None
+
+
+class ExecutionList(Out):
+    executions: list[ExecutionOut]
+    next_cursor: str | None = None
+
+
+class LogLineOut(Out):
+    seq: int
+    ts: datetime
+    level: str
+    line: str
+
+
+class LogBatch(Out):
+    lines: list[LogLineOut]
+    next: int = Field(description="Pass as `after` in the next poll")
+    complete: bool = Field(description="The run is over and every line has been returned")
+    status: str
+    poll_after_ms: int = Field(description="When to poll again")
+
+
+# ---- agents ----
+
+
+class AgentIn(Schema):
+    name: str = Field(min_length=1, max_length=100, validation_alias=_both("name"))
+
+
+class AgentOut(Out):
+    id: str
+    name: str
+    created_at: datetime
+    last_seen_at: datetime | None
+    current_execution: str | None
+
+
+class AgentCreated(AgentOut):
+    token: str = Field(description="The agent token. Store it now: it is never shown again.")
+
+
+class AgentList(Out):
+    agents: list[AgentOut]
+
+
+class ClaimOut(Out):
+    execution: ExecutionOut
+    playbook: PlaybookOut
+    inventory: InventoryOut
+
+
+class HeartbeatOut(Out):
+    status: str
+    cancel_requested: bool
+    lease_expires_at: datetime | None
+
+
+class AgentLogLine(Schema):
+    line: str = Field(max_length=1_000_000, validation_alias=_both("line"))
+    level: str | None = Field(default=None, validation_alias=_both("level"))
+    ts: datetime | None = Field(default=None, validation_alias=_both("ts"))
+
+
+class AgentLogBatch(Schema):
+    first_seq: int = Field(ge=1, validation_alias=_both("first_seq"))
+    lines: list[AgentLogLine] = Field(
+        min_length=1, max_length=1000, validation_alias=_both("lines")
+    )
+
+
+class AgentLogAck(Out):
+    next_seq: int
+
+
+class FinishIn(Schema):
+    exit_code: int = Field(ge=-255, le=255, validation_alias=_both("exit_code"))

@@ -5,8 +5,11 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import subprocess
 import sys
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from sculptops.local.dynamodb import Backend, start_backend
@@ -22,8 +25,43 @@ class LocalStack:
     base_url: str
     demo_token: str
     app: Any
+    agent_tokens: dict[str, str] = field(default_factory=dict)
+    agents: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def start_agents(self) -> None:
+        """One embedded `sculptops agent` per seeded tenant, talking HTTP like any agent."""
+        for tenant, token in self.agent_tokens.items():
+            env = {**os.environ, "SCULPTOPS_AGENT_TOKEN": token}
+            self.agents.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "sculptops.cli.main", "agent", "--url", self.base_url],
+                    env=env,
+                )
+            )
+            log.info("embedded agent for %s started", tenant)
+
+    def start_sweeper(self, every: float) -> None:
+        from sculptops.bootstrap import container
+
+        def loop() -> None:
+            while not self.stopping.wait(every):
+                try:
+                    container().agents.sweep()
+                except Exception as exc:  # keep sweeping; say what failed
+                    log.warning("sweep failed: %s", type(exc).__name__)
+
+        threading.Thread(target=loop, name="sweeper", daemon=True).start()
 
     def stop(self) -> None:
+        self.stopping.set()
+        for proc in self.agents:
+            proc.terminate()
+        for proc in self.agents:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         self.backend.stop()
 
 
@@ -69,6 +107,7 @@ def start(host: str, port: int, dynamodb: str) -> LocalStack:
     """Start DynamoDB, create the tables from infra/, seed, build the gateway (not serving)."""
     from sculptops.bootstrap import container
     from sculptops.domain.identity import ACTIVE
+    from sculptops.domain.roles import Role
     from sculptops.local import seed
     from sculptops.local.devidp import DevIdentityProvider
     from sculptops.local.gateway import build_gateway
@@ -83,6 +122,7 @@ def start(host: str, port: int, dynamodb: str) -> LocalStack:
     c = container()
     create_tables(c.settings)
     seed.seed_identity(c.identity_store)
+    seed.seed_catalog(c.catalog_store)
     idp = DevIdentityProvider(f"{base_url}/dev/oidc", {u.id for u in seed.USERS})
     gateway = build_gateway(idp)
     # A ready-to-paste token for the banner, made through the same service as the API's.
@@ -90,8 +130,17 @@ def start(host: str, port: int, dynamodb: str) -> LocalStack:
     assert user is not None
     principal = c.authenticator.act_in(_session_principal(user), ACTIVE)
     created = c.tokens.create(principal, NewToken(name="make run", expires_in_days=1))
+    agent_tokens = {}
+    for tenant in seed.TENANTS:
+        admin = next(u for u in seed.USERS if u.memberships.get(tenant.slug) == Role.ADMIN)
+        caller = c.authenticator.act_in(_session_principal(admin), tenant.slug)
+        agent_tokens[tenant.slug] = c.agents.register(caller, "embedded agent").token
     return LocalStack(
-        backend=backend, base_url=base_url, demo_token=created.value, app=gateway.asgi()
+        backend=backend,
+        base_url=base_url,
+        demo_token=created.value,
+        app=gateway.asgi(),
+        agent_tokens=agent_tokens,
     )
 
 
@@ -115,11 +164,29 @@ SculptOps local stack is up on {url}  (DynamoDB: {dynamodb}; Ctrl-C stops it)
   Try:
     curl -s $SCULPTOPS_URL/api/v1/me -H "Authorization: Bearer $SCULPTOPS_TOKEN"
     curl -s $SCULPTOPS_URL/api/v1/demo/tokens/ -H "Authorization: Bearer $SCULPTOPS_TOKEN"
-    curl -s -X POST $SCULPTOPS_URL/dev/oidc/token -d '{{"username": "member@demo"}}'
+    curl -s $SCULPTOPS_URL/api/playbooks -H "Authorization: Bearer $SCULPTOPS_TOKEN"
+    .venv/bin/sculptops run ping --inventory local --follow
 """
 
 
-def serve(host: str, port: int, dynamodb: str, allow_remote: bool = False) -> None:
+def _when_ready(stack: LocalStack, then: Any) -> None:
+    import urllib.request
+
+    def wait() -> None:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{stack.base_url}/health", timeout=1):  # noqa: S310
+                    then()
+                    return
+            except OSError:
+                time.sleep(0.1)
+
+    threading.Thread(target=wait, daemon=True).start()
+
+
+def serve(
+    host: str, port: int, dynamodb: str, allow_remote: bool = False, agents: bool = True
+) -> None:
     import uvicorn
 
     check_bind_address(host, allow_remote)
@@ -128,6 +195,9 @@ def serve(host: str, port: int, dynamodb: str, allow_remote: bool = False) -> No
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stack = start(host, port, dynamodb)
     print(banner(stack, dynamodb), flush=True)
+    stack.start_sweeper(float(os.environ.get("SCULPTOPS_SWEEP_SECONDS", "15")))
+    if agents:
+        _when_ready(stack, stack.start_agents)
     try:
         uvicorn.run(stack.app, host=host, port=port, log_level="warning", access_log=False)
     finally:

@@ -16,7 +16,13 @@ _KEEP = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSe
 
 def table_names(settings: Settings) -> dict[str, str]:
     """Logical id in infra/tables.yml -> this deployment's table name."""
-    return {"TokensTable": settings.tokens_table, "IdentityTable": settings.identity_table}
+    return {
+        "TokensTable": settings.tokens_table,
+        "IdentityTable": settings.identity_table,
+        "CatalogTable": settings.catalog_table,
+        "ExecutionsTable": settings.executions_table,
+        "IdempotencyTable": settings.idempotency_table,
+    }
 
 
 def table_definitions(path: Path | None = None) -> dict[str, dict[str, Any]]:

@@ -10,12 +10,14 @@ from typing import Any
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.connection import Connection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from sculptops.settings import Settings
@@ -25,6 +27,9 @@ from sculptops.settings import Settings
 class Models:
     Token: Any
     Identity: Any
+    Catalog: Any
+    Execution: Any
+    Idempotency: Any
 
 
 def _meta(settings: Settings, table: str) -> type:
@@ -38,6 +43,17 @@ def _meta(settings: Settings, table: str) -> type:
     if settings.dynamodb_endpoint:
         attrs["host"] = settings.dynamodb_endpoint
     return type("Meta", (), attrs)
+
+
+def build_connection(settings: Settings) -> Connection:
+    """A low-level connection for transactions, with the same endpoint and timeouts."""
+    return Connection(
+        region=settings.region,
+        host=settings.dynamodb_endpoint,
+        connect_timeout_seconds=settings.dynamodb_connect_timeout,
+        read_timeout_seconds=settings.dynamodb_read_timeout,
+        max_retry_attempts=settings.dynamodb_max_retries,
+    )
 
 
 def build_models(settings: Settings) -> Models:
@@ -83,5 +99,106 @@ def build_models(settings: Settings) -> Models:
         # tenant
         tokens_admins_only = BooleanAttribute(null=True)
         token_max_days = NumberAttribute(null=True)
+        # agent (pk TENANT#slug, sk AGENT#id)
+        created_at = UTCDateTimeAttribute(null=True)
+        token_id = UnicodeAttribute(null=True)
+        last_seen_at = UTCDateTimeAttribute(null=True)
+        current_execution = UnicodeAttribute(null=True)
 
-    return Models(Token=TokenItem, Identity=IdentityItem)
+    class CatalogItem(Model):
+        Meta = _meta(settings, settings.catalog_table)
+
+        tenant = UnicodeAttribute(hash_key=True)
+        sk = UnicodeAttribute(range_key=True)  # PB#id or INV#id
+        id = UnicodeAttribute()
+        name = UnicodeAttribute()
+        content = UnicodeAttribute(null=True)  # playbook YAML
+        hosts = UnicodeAttribute(null=True)  # inventory hosts, JSON
+        vars = UnicodeAttribute(null=True)  # inventory group vars, JSON
+        created_at = UTCDateTimeAttribute()
+        updated_at = UTCDateTimeAttribute()
+
+    class ByTenant(GlobalSecondaryIndex[Any]):
+        class Meta:
+            index_name = "by_tenant"
+            projection = AllProjection()
+
+        tenant = UnicodeAttribute(hash_key=True)
+        id = UnicodeAttribute(range_key=True)
+
+    class Queued(GlobalSecondaryIndex[Any]):
+        class Meta:
+            index_name = "queued"
+            projection = KeysOnlyProjection()
+
+        queue = UnicodeAttribute(hash_key=True)
+        id = UnicodeAttribute(range_key=True)
+
+    class Leases(GlobalSecondaryIndex[Any]):
+        class Meta:
+            index_name = "leases"
+            projection = KeysOnlyProjection()
+
+        lease_shard = UnicodeAttribute(hash_key=True)
+        lease_epoch = NumberAttribute(range_key=True)
+
+    class ExecutionItem(Model):
+        """One partition per execution: log chunks (sk L#<last seq>) then the head (sk Z).
+
+        The head sorts after the chunks, so one Query from the reader's cursor to `Z` returns
+        the new lines and the current status together.
+        """
+
+        Meta = _meta(settings, settings.executions_table)
+
+        pk = UnicodeAttribute(hash_key=True)  # tenant#execution id
+        sk = UnicodeAttribute(range_key=True)
+        # head
+        tenant = UnicodeAttribute(null=True)
+        id = UnicodeAttribute(null=True)
+        status = UnicodeAttribute(null=True)
+        playbook_id = UnicodeAttribute(null=True)
+        inventory_id = UnicodeAttribute(null=True)
+        created_at = UTCDateTimeAttribute(null=True)
+        triggered_by = UnicodeAttribute(null=True)
+        credential_kind = UnicodeAttribute(null=True)
+        credential_id = UnicodeAttribute(null=True)
+        extra_vars = UnicodeAttribute(null=True)  # JSON
+        tags = ListAttribute[str](null=True)  # a list of strings
+        host_limit = UnicodeAttribute(null=True)
+        started_at = UTCDateTimeAttribute(null=True)
+        finished_at = UTCDateTimeAttribute(null=True)
+        exit_code = NumberAttribute(null=True)
+        agent_id = UnicodeAttribute(null=True)
+        lease_expires_at = UTCDateTimeAttribute(null=True)
+        lease_epoch = NumberAttribute(null=True)
+        lease_shard = UnicodeAttribute(null=True)  # "running" while running: sparse index
+        queue = UnicodeAttribute(null=True)  # the tenant while queued: sparse index
+        cancel_requested = BooleanAttribute(null=True)
+        log_next_seq = NumberAttribute(null=True)
+        error = UnicodeAttribute(null=True)
+        # chunk
+        first_seq = NumberAttribute(null=True)
+        body = UnicodeAttribute(null=True)  # JSON [[seq, ts, level, line], ...]
+
+        by_tenant = ByTenant()
+        queued = Queued()
+        leases = Leases()
+
+    class IdempotencyItem(Model):
+        Meta = _meta(settings, settings.idempotency_table)
+
+        key = UnicodeAttribute(hash_key=True)
+        fingerprint = UnicodeAttribute()
+        in_flight = BooleanAttribute()
+        status = NumberAttribute(null=True)
+        body = UnicodeAttribute(null=True)
+        expires_ttl = NumberAttribute()
+
+    return Models(
+        Token=TokenItem,
+        Identity=IdentityItem,
+        Catalog=CatalogItem,
+        Execution=ExecutionItem,
+        Idempotency=IdempotencyItem,
+    )

@@ -1,0 +1,9 @@
+"""Agents: register, list, remove; the agent protocol (claim, heartbeat, logs, finish)."""
+
+from mangum import Mangum
+
+from sculptops.http.app import create_app
+from sculptops.http.routers import agents
+
+app = create_app(agents.routers, title="SculptOps agents")
+handler = Mangum(app, lifespan="off")

@@ -1,0 +1,9 @@
+"""Playbooks and inventories: /api/v1/{tenant}/playbooks, /inventories and /api/... ."""
+
+from mangum import Mangum
+
+from sculptops.http.app import create_app
+from sculptops.http.routers import catalog
+
+app = create_app(catalog.routers, title="SculptOps catalog")
+handler = Mangum(app, lifespan="off")

@@ -1,0 +1,9 @@
+"""Executions: trigger, list, get, cancel, logs (poll and SSE short poll)."""
+
+from mangum import Mangum
+
+from sculptops.http.app import create_app
+from sculptops.http.routers import executions
+
+app = create_app(executions.routers, title="SculptOps executions")
+handler = Mangum(app, lifespan="off")

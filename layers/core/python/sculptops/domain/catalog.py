@@ -1,0 +1,104 @@
+"""Playbooks and inventories, and the rules their content must follow."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import yaml
+
+from sculptops.domain.errors import InvalidInput
+
+PLAYBOOK_MAX_BYTES = 256 * 1024
+NAME_MAX = 100
+HOSTS_MAX = 1000
+VARS_MAX_BYTES = 64 * 1024
+_HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._:-]{0,252})$")
+_VAR_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+@dataclass(frozen=True)
+class Playbook:
+    id: str
+    tenant: str
+    name: str
+    content: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    vars: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    id: str
+    tenant: str
+    name: str
+    hosts: list[Host]
+    vars: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+def validate_name(name: str, field_name: str = "name") -> str:
+    clean = name.strip()
+    if not 1 <= len(clean) <= NAME_MAX:
+        raise InvalidInput(field_name, f"must be 1 to {NAME_MAX} characters")
+    return clean
+
+
+def validate_playbook(content: str) -> list[dict[str, Any]]:
+    """Parse playbook YAML safely: a non-empty list of plays, each a mapping with `hosts`."""
+    if len(content.encode("utf-8")) > PLAYBOOK_MAX_BYTES:
+        raise InvalidInput("content", f"is larger than {PLAYBOOK_MAX_BYTES // 1024} KiB")
+    try:
+        plays = yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise InvalidInput("content", f"is not valid YAML{where}") from None
+    if not isinstance(plays, list) or not plays:
+        raise InvalidInput("content", "must be a YAML list of plays")
+    for i, play in enumerate(plays):
+        if not isinstance(play, dict):
+            raise InvalidInput("content", f"play {i + 1} is not a mapping")
+        if "import_playbook" in play or "ansible.builtin.import_playbook" in play:
+            raise InvalidInput("content", f"play {i + 1}: import_playbook is not supported")
+        hosts = play.get("hosts")
+        if not isinstance(hosts, str | list) or not hosts:
+            raise InvalidInput("content", f"play {i + 1} has no `hosts`")
+    return plays
+
+
+def validate_vars(value: Any, field_name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidInput(field_name, "must be a JSON object")
+    for key in value:
+        if not isinstance(key, str) or not _VAR_NAME_RE.match(key):
+            raise InvalidInput(field_name, f"{key!r} is not a valid variable name")
+    if len(json.dumps(value)) > VARS_MAX_BYTES:
+        raise InvalidInput(field_name, f"is larger than {VARS_MAX_BYTES // 1024} KiB")
+    return value
+
+
+def validate_hosts(hosts: list[Host]) -> list[Host]:
+    if not hosts:
+        raise InvalidInput("hosts", "must name at least one host")
+    if len(hosts) > HOSTS_MAX:
+        raise InvalidInput("hosts", f"at most {HOSTS_MAX} hosts")
+    seen = set()
+    for i, host in enumerate(hosts):
+        if not _HOST_RE.match(host.name):
+            raise InvalidInput(f"hosts.{i}.name", "must be a hostname or an address")
+        if host.name in seen:
+            raise InvalidInput(f"hosts.{i}.name", f"{host.name} is listed twice")
+        seen.add(host.name)
+        validate_vars(host.vars, f"hosts.{i}.vars")
+    return hosts

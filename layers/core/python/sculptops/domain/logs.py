@@ -1,0 +1,79 @@
+"""Execution log lines: numbered from 1 per execution, stored in chunks of many lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sculptops.domain.executions import Execution
+
+LINE_MAX_CHARS = 8192
+TRUNCATED = " …[truncated]"
+BATCH_MAX_LINES = 1000
+CHUNK_MAX_BYTES = 64 * 1024  # well under DynamoDB's 400 KB item limit
+
+
+class Level(StrEnum):
+    OK = "ok"
+    CHANGED = "changed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    UNREACHABLE = "unreachable"
+    INFO = "info"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class LogLine:
+    seq: int
+    ts: datetime
+    level: Level
+    line: str
+
+
+def clip(line: str) -> str:
+    """Very long lines are truncated with a marker, never dropped."""
+    if len(line) <= LINE_MAX_CHARS:
+        return line
+    return line[: LINE_MAX_CHARS - len(TRUNCATED)] + TRUNCATED
+
+
+def classify(line: str) -> Level:
+    """The level of an ansible-playbook output line."""
+    head = line.lstrip()
+    if head.startswith("ok:"):
+        return Level.OK
+    if head.startswith("changed:"):
+        return Level.CHANGED
+    if head.startswith(("fatal:", "failed:")) or "FAILED!" in head:
+        return Level.FAILED
+    if head.startswith("skipping:"):
+        return Level.SKIPPED
+    if "UNREACHABLE!" in head or head.startswith("unreachable:"):
+        return Level.UNREACHABLE
+    return Level.INFO
+
+
+def chunked(lines: list[LogLine]) -> list[list[LogLine]]:
+    """Split lines into chunks of bounded size, keeping order."""
+    chunks: list[list[LogLine]] = []
+    current: list[LogLine] = []
+    size = 0
+    for line in lines:
+        cost = len(line.line.encode("utf-8")) + 64
+        if current and size + cost > CHUNK_MAX_BYTES:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(line)
+        size += cost
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+@dataclass(frozen=True)
+class LogPage:
+    lines: list[LogLine]
+    execution: Execution
+    more: bool  # lines beyond this page are known to exist

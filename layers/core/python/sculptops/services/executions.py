@@ -1,0 +1,150 @@
+"""Triggering runs, reading their status and logs, cancelling them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sculptops.domain import ids
+from sculptops.domain.catalog import validate_vars
+from sculptops.domain.errors import Forbidden, InvalidInput, NotFound
+from sculptops.domain.executions import (
+    Execution,
+    ExecutionPage,
+    Status,
+    validate_limit,
+    validate_tags,
+)
+from sculptops.domain.identity import Caller, CredentialKind
+from sculptops.domain.logs import LogLine
+from sculptops.domain.roles import Role
+from sculptops.ports import CatalogStore, Clock, ExecutionStore
+
+LIST_LIMIT_DEFAULT = 50
+LIST_LIMIT_MAX = 200
+LOG_LIMIT_DEFAULT = 500
+LOG_LIMIT_MAX = 1000
+# How soon to poll again: soon while lines flow, slower when idle (as Rundeck's and Jenkins'
+# clients pace themselves).
+POLL_FLOWING_MS = 500
+POLL_IDLE_MS = 2000
+POLL_QUEUED_MS = 3000
+
+
+@dataclass(frozen=True)
+class NewExecution:
+    playbook_id: str
+    inventory_id: str
+    extra_vars: dict[str, Any]
+    tags: list[str]
+    limit: str | None
+
+
+@dataclass(frozen=True)
+class LogView:
+    lines: list[LogLine]
+    next: int
+    complete: bool
+    status: Status
+    poll_after_ms: int
+
+
+def _human(caller: Caller, minimum: Role) -> str:
+    if caller.kind is CredentialKind.AGENT:
+        raise Forbidden("agent tokens reach only the agent protocol")
+    caller.require(minimum)
+    assert caller.tenant is not None
+    return caller.tenant
+
+
+class ExecutionService:
+    def __init__(self, *, executions: ExecutionStore, catalog: CatalogStore, clock: Clock) -> None:
+        self._store = executions
+        self._catalog = catalog
+        self._clock = clock
+
+    def trigger(self, caller: Caller, request: NewExecution) -> Execution:
+        """Queue a run of a playbook on an inventory of the caller's tenant (member or admin)."""
+        tenant = _human(caller, Role.MEMBER)
+        if not ids.is_id(request.playbook_id, "pb") or not self._catalog.get_playbook(
+            tenant, request.playbook_id
+        ):
+            raise InvalidInput("playbook_id", f"no playbook {request.playbook_id} in {tenant}")
+        if not ids.is_id(request.inventory_id, "inv") or not self._catalog.get_inventory(
+            tenant, request.inventory_id
+        ):
+            raise InvalidInput("inventory_id", f"no inventory {request.inventory_id} in {tenant}")
+        now = self._clock.now()
+        execution = Execution(
+            id=ids.sortable_id("exe", int(now.timestamp() * 1000)),
+            tenant=tenant,
+            status=Status.QUEUED,
+            playbook_id=request.playbook_id,
+            inventory_id=request.inventory_id,
+            created_at=now,
+            triggered_by=caller.subject,
+            credential_kind=caller.kind.value,
+            credential_id=caller.credential_id,
+            extra_vars=validate_vars(request.extra_vars, "extra_vars"),
+            tags=validate_tags(request.tags),
+            limit=validate_limit(request.limit),
+        )
+        self._store.create(execution)
+        return execution
+
+    def get(self, caller: Caller, execution_id: str) -> Execution:
+        tenant = _human(caller, Role.VIEWER)
+        execution = (
+            self._store.get(tenant, execution_id) if ids.is_id(execution_id, "exe") else None
+        )
+        if execution is None:
+            raise NotFound(f"execution {execution_id} not found")
+        return execution
+
+    def list_executions(
+        self,
+        caller: Caller,
+        status: Status | None,
+        playbook_id: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> ExecutionPage:
+        """Newest first, filtered by status and playbook, paginated by cursor."""
+        tenant = _human(caller, Role.VIEWER)
+        if not 1 <= limit <= LIST_LIMIT_MAX:
+            raise InvalidInput("limit", f"must be between 1 and {LIST_LIMIT_MAX}")
+        if cursor is not None and not ids.is_id(cursor, "exe"):
+            raise InvalidInput("cursor", "is not a cursor this API returned")
+        return self._store.list_for_tenant(tenant, status, playbook_id, cursor, limit)
+
+    def cancel(self, caller: Caller, execution_id: str) -> Execution:
+        """Queued: cancelled at once. Running: cancelled when its agent stops it."""
+        tenant = _human(caller, Role.MEMBER)
+        self.get(caller, execution_id)
+        return self._store.cancel(tenant, execution_id, self._clock.now())
+
+    def logs(self, caller: Caller, execution_id: str, after: int, limit: int) -> LogView:
+        """The lines after a cursor, whether that is all of them, and when to ask again."""
+        tenant = _human(caller, Role.VIEWER)
+        if after < 0:
+            raise InvalidInput("after", "must be 0 or more")
+        if not 1 <= limit <= LOG_LIMIT_MAX:
+            raise InvalidInput("limit", f"must be between 1 and {LOG_LIMIT_MAX}")
+        if not ids.is_id(execution_id, "exe"):
+            raise NotFound(f"execution {execution_id} not found")
+        page = self._store.read_logs(tenant, execution_id, after, limit)
+        execution = page.execution
+        lines = page.lines
+        last = lines[-1].seq if lines else after
+        written = execution.log_next_seq - 1
+        caught_up = not page.more and last >= written
+        complete = execution.status.terminal and caught_up
+        if complete or not caught_up:
+            poll = 0
+        elif execution.status is Status.QUEUED:
+            poll = POLL_QUEUED_MS
+        else:
+            poll = POLL_FLOWING_MS if lines else POLL_IDLE_MS
+        return LogView(
+            lines=lines, next=last, complete=complete, status=execution.status, poll_after_ms=poll
+        )
