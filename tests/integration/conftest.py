@@ -34,6 +34,9 @@ def _settings(endpoint: str | None) -> Settings:
         dynamodb_endpoint=endpoint,
         tokens_table=f"t-{suffix}-tokens",
         identity_table=f"t-{suffix}-identity",
+        catalog_table=f"t-{suffix}-catalog",
+        executions_table=f"t-{suffix}-executions",
+        idempotency_table=f"t-{suffix}-idempotency",
         token_pepper=b"integration-pepper-0123",
         dynamodb_max_retries=0,
     )
@@ -63,4 +66,18 @@ def real(backend: Settings) -> Container:
     """Real services over the DynamoDB adapters, seeded, with a controllable clock."""
     c = build(backend, clock=FakeClock(), jwt_verifier=FakeJwtVerifier())
     seed.seed_identity(c.identity_store)
+    seed.seed_catalog(c.catalog_store)
+    return c
+
+
+@pytest.fixture(params=[pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)])
+def real_race(request: pytest.FixtureRequest) -> Container:
+    """For races: DynamoDB Local only. Moto's in-process backend does not serialise
+    concurrent conditional writes (two of fifty racing claims both won there), so a race
+    test on moto would test moto, not us."""
+    settings = _settings(request.getfixturevalue("dynamodb_local"))
+    create_tables(settings)
+    c = build(settings, clock=FakeClock(), jwt_verifier=FakeJwtVerifier())
+    seed.seed_identity(c.identity_store)
+    seed.seed_catalog(c.catalog_store)
     return c

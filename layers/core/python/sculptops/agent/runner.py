@@ -44,7 +44,8 @@ class AgentConfig:
     tenant: str = "active"
     poll_min: float = 1.0
     poll_max: float = 10.0
-    heartbeat_every: float = 10.0
+    # Also how soon a cancel is noticed: a heartbeat's answer says whether one was requested.
+    heartbeat_every: float = 3.0
     batch_interval: float = 0.5
     max_runs: int | None = None  # stop after this many runs (tests, one-shot agents)
     max_idle_seconds: float | None = None  # stop after this long without work

@@ -63,13 +63,15 @@ def log_batch(view: LogView) -> dict[str, Any]:
 
 def sse_body(view: LogView) -> str:
     """The batch as Server-Sent Events: a retry hint, then one event per line (id = seq)."""
-    retry = max(view.poll_after_ms, SSE_MIN_RETRY_MS)
-    parts = [f"retry: {retry}\n\n"]
-    for ln in view.lines:
+    retry = f"retry: {max(view.poll_after_ms, SSE_MIN_RETRY_MS)}\n"
+    if not view.lines:
+        return retry + "\n"  # no event: the client only learns when to come back
+    parts = []
+    for i, ln in enumerate(view.lines):
         data = json.dumps(
             {"seq": ln.seq, "line": ln.line, "level": ln.level.value, "ts": ln.ts.isoformat()}
         )
-        parts.append(f"id: {ln.seq}\ndata: {data}\n\n")
+        parts.append(f"{retry if i == 0 else ''}id: {ln.seq}\ndata: {data}\n\n")
     return "".join(parts)
 
 
