@@ -11,7 +11,8 @@ PORT ?= 8000
 export SLS_TELEMETRY_DISABLED := 1
 export SLS_NOTIFICATIONS_MODE := off
 
-.PHONY: run test check lint format types unit integration e2e dynamodb-local venv node clean
+.PHONY: run test check lint format types unit integration e2e deploy-tests dynamodb-local \
+	venv node layers package deploy-local clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -48,6 +49,22 @@ dynamodb-local: $(STAMP) $(NODE_STAMP)
 
 e2e: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/pytest tests/e2e
+
+## The packaging checks and the rehearsal deploy (also part of `make test`).
+deploy-tests: $(STAMP) $(NODE_STAMP)
+	$(VENV)/bin/pytest tests/deploy
+
+## The deps layer for python3.12 on x86_64 (manylinux wheels), into layers/deps/build.
+layers: $(STAMP)
+	$(PY) layers/deps/build.py
+
+## Package offline (no AWS credentials, no network) into .serverless/ for STAGE (default dev).
+package: layers $(NODE_STAMP)
+	SCULPTOPS_OFFLINE_PACKAGE=1 node_modules/.bin/osls package --stage $(or $(STAGE),dev)
+
+## A rehearsal deploy into a moto server on 127.0.0.1 (stage local).
+deploy-local: layers $(NODE_STAMP)
+	$(PY) -m sculptops.local.rehearsal
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .

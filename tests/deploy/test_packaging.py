@@ -1,0 +1,188 @@
+"""The packaged template and artifacts, checked offline: what would really run on Lambda."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.deploy.conftest import REPORT, ROOT
+
+PUBLIC = {"/health", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/assets/{name}"}
+FUNCTIONS = ["authorizer", "identity", "tokens", "catalog", "executions", "agents", "sweeper"]
+
+
+def _resources(template: dict[str, Any], kind: str) -> dict[str, Any]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def _path_of(template: dict[str, Any], resource_ref: Any) -> str:
+    """Rebuild a method's path from the chain of AWS::ApiGateway::Resource parents."""
+    parts: list[str] = []
+    ref = resource_ref
+    while isinstance(ref, dict) and "Ref" in ref:
+        res = template["Resources"][ref["Ref"]]["Properties"]
+        parts.append(res["PathPart"])
+        ref = res["ParentId"]
+    return "/" + "/".join(reversed(parts))
+
+
+def test_cfn_lint_is_clean(packaged: Path) -> None:
+    # W3005 is osls' own redundant DependsOn on generated resources, not ours.
+    out = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "cfn-lint"),
+            "--ignore-checks",
+            "W3005",
+            "--",
+            str(packaged / "cloudformation-template-update-stack.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_every_non_public_route_has_the_authorizer(template: dict[str, Any]) -> None:
+    methods = _resources(template, "AWS::ApiGateway::Method")
+    seen_public = set()
+    assert len(methods) > 40
+    for name, method in methods.items():
+        props = method["Properties"]
+        if props["HttpMethod"] == "OPTIONS":
+            continue
+        path = _path_of(template, props["ResourceId"])
+        assert not path.startswith("/dev"), "the dev identity provider is never deployed"
+        if path in PUBLIC:
+            seen_public.add(path)
+            assert props["AuthorizationType"] == "NONE", name
+        else:
+            assert props["AuthorizationType"] == "CUSTOM", f"{name} {path}"
+            assert props["AuthorizerId"] == {"Ref": "AuthorizerApiGatewayAuthorizer"}, name
+    assert seen_public == PUBLIC
+
+
+def test_the_authorizer_has_no_cache_and_no_identity_source(template: dict[str, Any]) -> None:
+    props = template["Resources"]["AuthorizerApiGatewayAuthorizer"]["Properties"]
+    assert props["Type"] == "REQUEST"
+    assert props["AuthorizerResultTtlInSeconds"] == 0
+    assert "IdentitySource" not in props
+
+
+def test_gateway_responses(template: dict[str, Any]) -> None:
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]
+        for r in _resources(template, "AWS::ApiGateway::GatewayResponse").values()
+    }
+    unauthorized = responses["UNAUTHORIZED"]
+    assert unauthorized["StatusCode"] == "401"
+    assert unauthorized["ResponseTemplates"]["application/json"] == '{"message":"Unauthorized"}'
+    assert (
+        unauthorized["ResponseParameters"]["gatewayresponse.header.WWW-Authenticate"] == "'Bearer'"
+    )
+    assert responses["ACCESS_DENIED"]["StatusCode"] == "403"
+    assert responses["AUTHORIZER_FAILURE"]["StatusCode"] == "503"
+
+
+def test_each_function_has_its_own_least_privilege_role(template: dict[str, Any]) -> None:
+    functions = _resources(template, "AWS::Lambda::Function")
+    roles = set()
+    for name, fn in functions.items():
+        role = fn["Properties"]["Role"]
+        assert "Fn::GetAtt" in role, name
+        roles.add(role["Fn::GetAtt"][0])
+        assert fn["Properties"]["Runtime"] == "python3.12"
+        assert fn["Properties"]["Architectures"] == ["x86_64"]
+    assert len(roles) == len(functions) == len(FUNCTIONS)
+    for role_name in roles:
+        role = template["Resources"][role_name]
+        for policy in role["Properties"]["Policies"]:
+            for st in policy["PolicyDocument"]["Statement"]:
+                actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+                resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+                for action in actions:
+                    assert "*" not in action, f"{role_name}: {action}"
+                assert "*" not in resources, f"{role_name}: Resource *"
+    assert "IamRoleLambdaExecution" not in template["Resources"]
+
+
+def test_tables_are_retained_recoverable_on_demand_with_ttl(template: dict[str, Any]) -> None:
+    tables = _resources(template, "AWS::DynamoDB::Table")
+    assert len(tables) == 5
+    for name, table in tables.items():
+        assert table["DeletionPolicy"] == "Retain", name
+        props = table["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
+    assert tables["TokensTable"]["Properties"]["TimeToLiveSpecification"]["Enabled"]
+    assert tables["IdempotencyTable"]["Properties"]["TimeToLiveSpecification"]["Enabled"]
+
+
+def test_logs_retained_waf_throttling_alarms_schedule(template: dict[str, Any]) -> None:
+    groups = _resources(template, "AWS::Logs::LogGroup")
+    assert len(groups) == len(FUNCTIONS)
+    assert all(g["Properties"]["RetentionInDays"] == 90 for g in groups.values())  # prod
+    acl = template["Resources"]["WebAcl"]["Properties"]
+    rule = acl["Rules"][0]["Statement"]["RateBasedStatement"]
+    assert rule["AggregateKeyType"] == "IP" and rule["Limit"] == 1000
+    assert template["Resources"]["WebAclAssociation"]["DependsOn"]
+    deployment = next(iter(_resources(template, "AWS::ApiGateway::Deployment").values()))
+    stage = deployment["Properties"]["StageDescription"]
+    assert stage["ThrottlingRateLimit"] == 100 and stage["ThrottlingBurstLimit"] == 200
+    alarms = _resources(template, "AWS::CloudWatch::Alarm")
+    assert {a["Properties"]["MetricName"] for a in alarms.values()} >= {"Errors", "Throttles"}
+    rules = _resources(template, "AWS::Events::Rule")
+    assert [r["Properties"]["ScheduleExpression"] for r in rules.values()] == ["rate(1 minute)"]
+
+
+def test_no_secret_is_written_into_the_template(template: dict[str, Any]) -> None:
+    env = template["Resources"]["AuthorizerLambdaFunction"]["Properties"]["Environment"]
+    pepper = env["Variables"]["SCULPTOPS_TOKEN_PEPPER"]
+    assert pepper.startswith("{{resolve:secretsmanager:")
+
+
+_WHEEL_OK = re.compile(
+    r"^Tag: (py3-none-any|py2\.py3-none-any|cp312-cp312-manylinux[\w.]*x86_64"
+    r"|cp3(7|8|9|10|11|12)-abi3-manylinux[\w.]*x86_64)$"
+)
+
+
+def test_native_modules_are_built_for_cpython_312_on_x86_64(packaged: Path) -> None:
+    with zipfile.ZipFile(packaged / "deps.zip") as z:
+        names = z.namelist()
+        natives = [n for n in names if n.endswith(".so")]
+        assert natives, "expected native modules (pydantic_core, cryptography, yaml)"
+        for so in natives:
+            assert re.search(r"(cpython-312-x86_64-linux-gnu|abi3)\.so$", so), so
+            assert "aarch64" not in so and "darwin" not in so
+        wheels = [n for n in names if n.endswith(".dist-info/WHEEL")]
+        for wheel in wheels:
+            tags = [ln for ln in z.read(wheel).decode().splitlines() if ln.startswith("Tag:")]
+            assert tags and all(_WHEEL_OK.match(t) for t in tags), f"{wheel}: {tags}"
+        assert not [n for n in names if n.startswith("python/botocore/")]
+        unzipped = sum(i.file_size for i in z.infolist())
+    REPORT["deps layer"] = (
+        f"{(packaged / 'deps.zip').stat().st_size / 1e6:.1f} MB zipped, {unzipped / 1e6:.1f} MB unzipped"
+    )
+
+
+def test_function_artifacts_hold_only_their_handler(packaged: Path) -> None:
+    for fn in FUNCTIONS:
+        with zipfile.ZipFile(packaged / f"{fn}.zip") as z:
+            assert z.namelist() == [f"functions/{fn}/handler.py"], fn
+        REPORT[f"{fn} function"] = f"{(packaged / f'{fn}.zip').stat().st_size} bytes"
+    with zipfile.ZipFile(packaged / "core.zip") as z:
+        names = z.namelist()
+        assert "python/sculptops/aws/authorizer.py" in names
+        assert not [n for n in names if "/local/" in n or "/cli/" in n or "__pycache__" in n]
+        unzipped = sum(i.file_size for i in z.infolist())
+    REPORT["core layer"] = (
+        f"{(packaged / 'core.zip').stat().st_size / 1e3:.0f} kB zipped, {unzipped / 1e3:.0f} kB unzipped"
+    )
+    _ = pytest, ROOT
