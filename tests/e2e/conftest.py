@@ -34,26 +34,33 @@ class Stack:
         return self.log.read_text(errors="replace")
 
 
-def start_stack(tmp: Path, dynamodb: str = "moto") -> Stack:
+def start_stack(
+    tmp: Path, dynamodb: str = "moto", agents: bool = True, env: dict[str, str] | None = None
+) -> Stack:
     port = free_port()
-    log = tmp / f"serve-{dynamodb}.log"
-    env = {**os.environ, "SCULPTOPS_LOG_LEVEL": "DEBUG", "PYTHONUNBUFFERED": "1"}
+    log = tmp / f"serve-{dynamodb}-{port}.log"
+    full_env = {
+        **os.environ,
+        "SCULPTOPS_LOG_LEVEL": "DEBUG",
+        "PYTHONUNBUFFERED": "1",
+        # The suite's own 401s come from one address; the limiter has a test of its own.
+        "SCULPTOPS_FAILED_AUTH_PER_MINUTE": "100000",
+        **(env or {}),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "sculptops.cli.main",
+        "serve",
+        "--port",
+        str(port),
+        "--dynamodb",
+        dynamodb,
+        "--agents" if agents else "--no-agents",
+    ]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sculptops.cli.main",
-                "serve",
-                "--port",
-                str(port),
-                "--dynamodb",
-                dynamodb,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            command, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90

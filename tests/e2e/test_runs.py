@@ -253,3 +253,14 @@ def test_agents_listed_with_last_seen(stack: Stack) -> None:
     with stack.client(stack.token) as c:
         agents = c.get("/api/v1/active/agents/").json()["agents"]
     assert agents and agents[0]["name"] == "embedded agent" and agents[0]["last_seen_at"]
+
+
+@pytest.mark.slow
+def test_a_short_bounded_load_run_has_no_errors(stack: Stack) -> None:
+    from tests.bench.load import HEADER, run_all
+
+    results = run_all(stack.url, stack.token, seconds=3)
+    print("\n" + HEADER + "\n" + "\n".join(r.row() for r in results))
+    for r in results:
+        assert r.latencies, r.name
+        assert r.errors == 0, (r.name, r.statuses)

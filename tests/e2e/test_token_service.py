@@ -135,3 +135,22 @@ def test_the_stack_on_dynamodb_local(tmp_path) -> None:
             assert c.get("/api/v1/me").status_code == 401
     finally:
         stop_stack(s)
+
+
+def test_repeated_failed_authentication_is_rate_limited(tmp_path) -> None:
+    s = start_stack(tmp_path, agents=False, env={"SCULPTOPS_FAILED_AUTH_PER_MINUTE": "5"})
+    try:
+        with s.client() as c:
+            statuses = [
+                c.get("/api/v1/me", headers={"Authorization": "Bearer nope"}).status_code
+                for _ in range(5)
+            ]
+            assert statuses == [401] * 5
+            blocked = c.get("/api/v1/me", headers={"Authorization": "Bearer nope"})
+            assert blocked.status_code == 429
+            assert blocked.json() == {"message": "Too Many Requests"}
+            assert 1 <= int(blocked.headers["retry-after"]) <= 61
+            # Public routes stay reachable.
+            assert c.get("/health").status_code == 200
+    finally:
+        stop_stack(s)

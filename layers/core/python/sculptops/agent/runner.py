@@ -28,7 +28,7 @@ import httpx
 
 from sculptops.agent.workspace import Workspace, prepare
 from sculptops.cli.client import ApiClient
-from sculptops.domain.logs import classify
+from sculptops.domain.logs import classify, clip
 
 log = logging.getLogger("sculptops.agent")
 
@@ -60,6 +60,19 @@ def find_ansible_playbook() -> str:
     if found is None:
         raise RuntimeError("ansible-playbook not found: install ansible-core")
     return found
+
+
+BATCH_MAX_BYTES = 512 * 1024  # well under the API's 1 MiB body limit
+
+
+def _take_batch(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The longest prefix of at most 1000 lines and BATCH_MAX_BYTES of text."""
+    size = 0
+    for i, line in enumerate(lines[:1000]):
+        size += len(line["line"].encode("utf-8")) + 100
+        if size > BATCH_MAX_BYTES and i > 0:
+            return lines[:i]
+    return lines[:1000]
 
 
 @dataclass
@@ -235,7 +248,7 @@ class Agent:
     @staticmethod
     def _line(text: str, level: str | None) -> dict[str, Any]:
         return {
-            "line": text,
+            "line": clip(text),  # the server would clip it too; this keeps batches small
             "level": level or classify(text).value,
             "ts": datetime.now(UTC).isoformat(),
         }
@@ -244,7 +257,7 @@ class Agent:
         """Send the pending batch; on failure keep it (and later lines) for the next try."""
         attempts = 10 if force else 1
         while pending.lines:
-            batch = pending.lines[:1000]
+            batch = _take_batch(pending.lines)
             for attempt in range(attempts):
                 try:
                     response = self.api.request(

@@ -23,6 +23,30 @@ is the same operation on your active tenant with camelCase JSON.
 """
 
 
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class BodyLimit:
+    """413 for a request body over MAX_BODY_BYTES, before anything parses it."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            length = dict(scope.get("headers") or []).get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+                from fastapi.responses import JSONResponse
+
+                response = JSONResponse(
+                    status_code=413,
+                    content={"message": f"Request body over {MAX_BODY_BYTES // 1024} KiB"},
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(routers: Iterable[APIRouter], *, title: str = "SculptOps API") -> FastAPI:
     """An app with the shared error handlers and the given routers; no docs of its own."""
     app = FastAPI(
@@ -37,6 +61,7 @@ def create_app(routers: Iterable[APIRouter], *, title: str = "SculptOps API") ->
     errors.install(app)
     for router in routers:
         app.include_router(router)
+    app.add_middleware(BodyLimit)
     return app
 
 

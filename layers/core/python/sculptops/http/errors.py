@@ -103,6 +103,15 @@ async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI's "error parsing the body" (not UTF-8, not JSON): bad input like any other.
+        return JSONResponse(
+            status_code=422,
+            content=error_body(
+                "Invalid request: body: the body is not valid JSON",
+                errors=[{"field": "body", "message": "the body is not valid JSON"}],
+            ),
+        )
     messages = {404: "Not Found", 405: "Method Not Allowed"}
     return JSONResponse(
         status_code=exc.status_code,

@@ -61,7 +61,13 @@ TENANTLESS = Surface(prefix="/api/v1", camel=False, tag_suffix="")
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "Missing, malformed, unknown, expired or revoked"},
     403: {"model": ErrorOut, "description": "Authenticated, but not allowed"},
+    404: {"model": ErrorOut, "description": "No such resource in this tenant, or no such route"},
+    413: {"model": ErrorOut, "description": "The request body is over 1 MiB"},
     422: {"model": ErrorOut, "description": "Bad input; `errors` names the fields"},
+    429: {
+        "model": ErrorOut,
+        "description": "Too many requests or failed sign-ins; see Retry-After",
+    },
     503: {"model": ErrorOut, "description": "A dependency is busy; retry after Retry-After"},
 }
 

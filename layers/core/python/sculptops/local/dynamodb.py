@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Protocol
@@ -41,17 +42,31 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
 
 
 class MotoBackend:
-    def __init__(self, port: int | None = None) -> None:
-        from moto.server import ThreadedMotoServer
+    """Moto's server in a process of its own: it gets a core of its own, and never shares
+    our interpreter's lock with the gateway and the handlers."""
 
+    def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self._server.start()
-        wait_for_port(self.port)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(self.port)
+        except TimeoutError:
+            self.stop()
+            raise
         self.endpoint = f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        self._server.stop()
+        if self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
 
 
 def dynamodb_local_jar() -> Path | None:

@@ -56,6 +56,7 @@ _DEFAULT_RESPONSES = {
     ),
     "REQUEST_TOO_LARGE": GatewayResponse(413, {}, '{"message":"Request Too Long"}'),
     "INTEGRATION_FAILURE": GatewayResponse(502, {}, '{"message":"Internal server error"}'),
+    "THROTTLED": GatewayResponse(429, {"Retry-After": "1"}, '{"message":"Too Many Requests"}'),
 }
 
 
@@ -115,16 +116,50 @@ def _multi(items: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list
     return single, multi
 
 
+class FailedAuthLimiter:
+    """Repeated failed authentication from one source: 429 with Retry-After for a while.
+
+    The local stand-in for what the WAF rate-based rule and stage throttling do on AWS.
+    """
+
+    def __init__(self, max_failures: int, window_seconds: float = 60.0) -> None:
+        self.max_failures = max_failures
+        self.window = window_seconds
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, source: str, now: float) -> list[float]:
+        kept = [t for t in self._failures.get(source, []) if now - t < self.window]
+        self._failures[source] = kept
+        return kept
+
+    def blocked_for(self, source: str) -> int:
+        """Seconds until the source may try again; 0 when it may now."""
+        now = time.monotonic()
+        with self._lock:
+            recent = self._recent(source, now)
+            if len(recent) < self.max_failures:
+                return 0
+            return max(1, int(self.window - (now - recent[0])) + 1)
+
+    def failed(self, source: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._recent(source, now).append(now)
+
+
 class LocalGateway:
     def __init__(
         self,
         api: ApiDefinition,
         loader: HandlerLoader,
         idp: DevIdentityProvider | None = None,
+        limiter: FailedAuthLimiter | None = None,
     ) -> None:
         self.api = api
         self.loader = loader
         self.idp = idp
+        self.limiter = limiter
         self.responses = {**_DEFAULT_RESPONSES, **api.gateway_responses}
 
     # ---- API Gateway behaviour ----
@@ -198,8 +233,16 @@ class LocalGateway:
             "stageVariables": None,
         }
         if route.authorized:
+            source = context["identity"]["sourceIp"]
+            wait = self.limiter.blocked_for(source) if self.limiter else 0
+            if wait:
+                throttled = self.gateway_response("THROTTLED", request_id=request_id)
+                throttled.headers["Retry-After"] = str(wait)
+                return throttled
             denied, auth_context = await self._authorize(route, base, context, request_id)
             if denied is not None:
+                if self.limiter and denied.status_code == 401:
+                    self.limiter.failed(source)
                 return denied
             context["authorizer"] = auth_context
         try:
@@ -341,6 +384,10 @@ def _arn_matches(pattern: str, arn: str) -> bool:
     return re.match(regex, arn) is not None
 
 
-def build_gateway(idp: DevIdentityProvider | None) -> LocalGateway:
+def build_gateway(
+    idp: DevIdentityProvider | None, failed_auth_per_minute: int | None = None
+) -> LocalGateway:
+    """The gateway for serverless.yml; with a limit, 429 after that many 401s a minute per IP."""
     root = repo_root()
-    return LocalGateway(load_api(root / "serverless.yml"), HandlerLoader(root), idp)
+    limiter = FailedAuthLimiter(failed_auth_per_minute) if failed_auth_per_minute else None
+    return LocalGateway(load_api(root / "serverless.yml"), HandlerLoader(root), idp, limiter)

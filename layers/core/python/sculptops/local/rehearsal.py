@@ -21,32 +21,13 @@ from typing import Any
 
 import boto3
 
-from sculptops.local.dynamodb import free_port, wait_for_port
+from sculptops.local.dynamodb import MotoBackend
 from sculptops.local.project import repo_root
 
 REGION = "us-east-1"
 
 
-class MotoServerProcess:
-    """Moto's server in a process of its own: the deploy must not share our interpreter."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port)
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self._proc.terminate()
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
+MotoServerProcess = MotoBackend  # moto's server in a process of its own
 
 
 @dataclass

@@ -124,7 +124,9 @@ def start(host: str, port: int, dynamodb: str) -> LocalStack:
     seed.seed_identity(c.identity_store)
     seed.seed_catalog(c.catalog_store)
     idp = DevIdentityProvider(f"{base_url}/dev/oidc", {u.id for u in seed.USERS})
-    gateway = build_gateway(idp)
+    gateway = build_gateway(
+        idp, int(os.environ.get("SCULPTOPS_FAILED_AUTH_PER_MINUTE", "30")) or None
+    )
     # A ready-to-paste token for the banner, made through the same service as the API's.
     user = c.identity_store.get_user(DEMO_USER)
     assert user is not None

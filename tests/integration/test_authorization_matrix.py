@@ -1,0 +1,193 @@
+"""Every route x every kind of caller x own/other tenant, generated from serverless.yml.
+
+A route that this table does not know fails the suite: a new route must come with its rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from moto import mock_aws
+from starlette.testclient import TestClient
+
+from sculptops.bootstrap import container
+from sculptops.domain.identity import CredentialKind, Principal
+from sculptops.local import seed
+from sculptops.local.gateway import build_gateway
+from sculptops.local.routes import load_api
+from sculptops.local.tables import create_tables
+from sculptops.services.tokens import NewToken
+
+RANK = {"viewer": 1, "member": 2, "admin": 3}
+# (method, resource with the tenant prefix removed) -> who may: a role, "any", "agent", "public".
+RULES = {
+    ("GET", "/health"): "public",
+    ("GET", "/api/v1/openapi.json"): "public",
+    ("GET", "/api/v1/docs"): "public",
+    ("GET", "/api/v1/docs/assets/{name}"): "public",
+    ("GET", "/api/v1/me"): "any",
+    ("GET", "/me"): "viewer",
+    ("POST", "/tokens"): "viewer",
+    ("GET", "/tokens"): "viewer",
+    ("DELETE", "/tokens"): "viewer",
+    ("DELETE", "/tokens/{id}"): "viewer",
+    ("GET", "/playbooks"): "viewer",
+    ("POST", "/playbooks"): "admin",
+    ("GET", "/playbooks/{id}"): "viewer",
+    ("PUT", "/playbooks/{id}"): "admin",
+    ("DELETE", "/playbooks/{id}"): "admin",
+    ("GET", "/inventories"): "viewer",
+    ("POST", "/inventories"): "admin",
+    ("GET", "/inventories/{id}"): "viewer",
+    ("PUT", "/inventories/{id}"): "admin",
+    ("DELETE", "/inventories/{id}"): "admin",
+    ("POST", "/executions"): "member",
+    ("GET", "/executions"): "viewer",
+    ("GET", "/executions/{id}"): "viewer",
+    ("POST", "/executions/{id}/cancel"): "member",
+    ("GET", "/executions/{id}/logs"): "viewer",
+    ("GET", "/executions/{id}/logs/stream"): "viewer",
+    ("POST", "/agents"): "admin",
+    ("GET", "/agents"): "viewer",
+    ("DELETE", "/agents/{id}"): "admin",
+    ("POST", "/agents/claim"): "agent",
+    ("POST", "/executions/{id}/heartbeat"): "agent",
+    ("POST", "/executions/{id}/logs"): "agent",
+    ("POST", "/executions/{id}/finish"): "agent",
+}
+BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/tokens"): {"name": "matrix", "expires_in_days": 1},
+    ("POST", "/playbooks"): {"name": "m", "content": "- hosts: all\n"},
+    ("PUT", "/playbooks/{id}"): {"name": "m", "content": "- hosts: all\n"},
+    ("POST", "/inventories"): {"name": "m", "hosts": [{"name": "h1"}]},
+    ("PUT", "/inventories/{id}"): {"name": "m", "hosts": [{"name": "h1"}]},
+    ("POST", "/executions"): {"playbook_id": seed.PING_ID, "inventory_id": seed.LOCAL_ID},
+    ("POST", "/agents"): {"name": "m"},
+    ("POST", "/executions/{id}/logs"): {"first_seq": 1, "lines": [{"line": "x"}]},
+    ("POST", "/executions/{id}/finish"): {"exit_code": 0},
+}
+IDS = {"id": "exe_ffffffffffffffffffffffff", "name": "swagger-ui.css"}
+# who -> role per tenant
+PERSONAS = {
+    "admin": "admin@demo",
+    "member": "member@demo",
+    "viewer": "viewer@demo",
+    "non-member": "admin@acme",
+    "agent": "agent",
+    "none": None,
+}
+
+
+def _rule(method: str, resource: str) -> tuple[str, bool, str]:
+    tenant_scoped = resource.startswith("/api/v1/{tenant}")
+    if tenant_scoped:
+        suffix = resource.removeprefix("/api/v1/{tenant}")
+    elif resource.startswith("/api/v1/") or resource == "/health":
+        suffix = resource
+    else:
+        suffix = resource.removeprefix("/api")
+    key = (method, suffix)
+    assert key in RULES, f"no authorization rule for {method} {resource}: add one to RULES"
+    return RULES[key], tenant_scoped, suffix
+
+
+ROUTES = [(r.method, r.resource) for r in load_api().routes]
+
+
+@pytest.fixture(scope="module")
+def gw() -> Iterator[TestClient]:
+    with mock_aws(), pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCULPTOPS_STAGE", "matrix")
+        mp.setenv("SCULPTOPS_TOKEN_PEPPER", "matrix-pepper-0123456789")
+        mp.delenv("SCULPTOPS_OIDC_ISSUER", raising=False)
+        container.cache_clear()
+        c = container()
+        create_tables(c.settings)
+        seed.seed_identity(c.identity_store)
+        seed.seed_catalog(c.catalog_store)
+        with TestClient(build_gateway(None).asgi(), base_url="http://127.0.0.1") as client:
+            yield client
+        container.cache_clear()
+
+
+def fresh_token(persona: str) -> str | None:
+    """A new credential per case: a case may revoke the caller's own tokens."""
+    c = container()
+    user_id = PERSONAS[persona]
+    if user_id is None:
+        return None
+    if user_id == "agent":
+        admin = c.identity_store.get_user("admin@demo")
+        caller = c.authenticator.act_in(Principal(CredentialKind.JWT, admin.id, admin), "demo")
+        return c.agents.register(caller, "matrix").token
+    user = c.identity_store.get_user(user_id)
+    caller = c.authenticator.act_in(Principal(CredentialKind.JWT, user_id, user), None)
+    return c.tokens.create(caller, NewToken(name="m")).value
+
+
+def _role(persona: str, tenant: str) -> str | None:
+    user_id = PERSONAS[persona]
+    if user_id in (None, "agent"):
+        return None
+    user = next(u for u in seed.USERS if u.id == user_id)
+    role = user.memberships.get(tenant)
+    return role.value if role else None
+
+
+def _expected(rule: str, persona: str, tenant: str | None) -> str:
+    """'allow', 401 or 403."""
+    if rule == "public":
+        return "allow"
+    if persona == "none":
+        return "401"
+    if rule == "agent":
+        if persona != "agent":
+            return "403"
+        return "allow" if tenant in (None, "demo") else "403"
+    if persona == "agent":
+        return "403"
+    if rule == "any":
+        return "allow"
+    active = {"admin": "demo", "member": "demo", "viewer": "demo", "non-member": "acme"}[persona]
+    role = _role(persona, tenant or active)
+    if role is None:
+        return "403"
+    return "allow" if RANK[role] >= RANK[rule] else "403"
+
+
+CASES = [
+    (method, resource, persona, tenant)
+    for method, resource in ROUTES
+    for persona in PERSONAS
+    for tenant in (("demo", "acme") if resource.startswith("/api/v1/{tenant}") else (None,))
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "resource", "persona", "tenant"),
+    CASES,
+    ids=[f"{m} {r} {p} {t}" for m, r, p, t in CASES],
+)
+def test_authorization(gw, method: str, resource: str, persona: str, tenant: str | None) -> None:
+    client = gw
+    token = fresh_token(persona)
+    rule, _, suffix = _rule(method, resource)
+    path = resource.replace("{tenant}", tenant or "")
+    for name, value in IDS.items():
+        path = path.replace(f"{{{name}}}", value)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    body = BODIES.get((method, suffix))
+    r = client.request(method, path, headers=headers, json=body)
+    expected = _expected(rule, persona, tenant)
+    assert r.status_code < 500, f"{r.status_code} {r.text}"
+    if expected == "allow":
+        assert r.status_code not in (401, 403), f"{r.status_code} {r.text}"
+    else:
+        assert r.status_code == int(expected), f"{r.status_code} {r.text}"
+
+
+def test_every_route_has_a_rule() -> None:
+    for method, resource in ROUTES:
+        _rule(method, resource)
