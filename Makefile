@@ -12,7 +12,7 @@ export SLS_TELEMETRY_DISABLED := 1
 export SLS_NOTIFICATIONS_MODE := off
 
 .PHONY: run test check lint format types unit integration e2e deploy-tests dynamodb-local \
-	venv node layers package deploy-local clean
+	venv node layers package deploy-local bench load reliability clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -76,6 +76,18 @@ format: $(STAMP)
 
 types: $(STAMP)
 	$(VENV)/bin/mypy
+
+## Benchmarks (scripts that print tables, not timed tests) -> docs/BENCHMARKS.md.
+bench: $(STAMP) $(NODE_STAMP)
+	$(PY) -m tests.bench.run
+
+## A bounded load run against a local stack of its own.
+load: $(STAMP) $(NODE_STAMP)
+	$(PY) -m tests.bench.load --seconds 10
+
+## The long reliability tests only (contract fuzzing, state machines, load, rehearsal).
+reliability: $(STAMP) $(NODE_STAMP)
+	$(VENV)/bin/pytest -m slow
 
 ## The one gate before every commit.
 check: lint types test

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from moto import mock_aws
@@ -16,6 +17,8 @@ from sculptops.services.executions import NewExecution
 from tests.conftest import session
 from tests.fakes import FakeClock, FakeJwtVerifier
 from tests.integration.conftest import _settings
+
+pytestmark = pytest.mark.slow
 
 ALLOWED = {
     Status.QUEUED: {Status.QUEUED, Status.RUNNING, Status.CANCELLED},

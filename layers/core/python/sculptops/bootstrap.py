@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sculptops.domain.token_format import TokenHasher
 from sculptops.ports import (
@@ -19,13 +20,15 @@ from sculptops.ports import (
     IdentityStore,
     TokenStore,
 )
-from sculptops.services.agents import AgentService
 from sculptops.services.auth import AuthConfig, Authenticator
-from sculptops.services.catalog import CatalogService
-from sculptops.services.executions import ExecutionService
-from sculptops.services.idempotency import IdempotencyService
 from sculptops.services.identity import IdentityService
 from sculptops.services.tokens import TokenService
+
+if TYPE_CHECKING:
+    from sculptops.services.agents import AgentService
+    from sculptops.services.catalog import CatalogService
+    from sculptops.services.executions import ExecutionService
+    from sculptops.services.idempotency import IdempotencyService
 from sculptops.settings import Settings
 
 
@@ -99,6 +102,13 @@ def build(
             jwks_url=settings.oidc_jwks_url,
             leeway_seconds=settings.oidc_leeway_seconds,
         )
+    # Imported here rather than at the top: the authorizer imports this module on its cold start
+    # and uses none of these.
+    from sculptops.services.agents import AgentService
+    from sculptops.services.catalog import CatalogService
+    from sculptops.services.executions import ExecutionService
+    from sculptops.services.idempotency import IdempotencyService
+
     hasher = TokenHasher(settings.token_pepper)
     authenticator = Authenticator(
         config=AuthConfig(

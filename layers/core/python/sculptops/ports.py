@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sculptops.domain.agents import Agent
-from sculptops.domain.catalog import Inventory, Playbook
-from sculptops.domain.executions import Execution, ExecutionPage, Status
-from sculptops.domain.idempotency import IdempotentRecord
-from sculptops.domain.identity import Tenant, User
-from sculptops.domain.logs import LogLine, LogPage
-from sculptops.domain.tokens import StoredToken, TokenPage
+if TYPE_CHECKING:  # annotations only: the authorizer imports this module on its cold start
+    from sculptops.domain.agents import Agent
+    from sculptops.domain.catalog import Inventory, Playbook
+    from sculptops.domain.executions import Execution, ExecutionPage, Status
+    from sculptops.domain.idempotency import IdempotentRecord
+    from sculptops.domain.identity import Tenant, User
+    from sculptops.domain.logs import LogLine, LogPage
+    from sculptops.domain.tokens import StoredToken, TokenPage
 
 
 class Clock(Protocol):

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import yaml
-
 from sculptops.domain.errors import InvalidInput
 
 PLAYBOOK_MAX_BYTES = 256 * 1024
@@ -58,6 +56,8 @@ def validate_playbook(content: str) -> list[dict[str, Any]]:
     """Parse playbook YAML safely: a non-empty list of plays, each a mapping with `hosts`."""
     if len(content.encode("utf-8")) > PLAYBOOK_MAX_BYTES:
         raise InvalidInput("content", f"is larger than {PLAYBOOK_MAX_BYTES // 1024} KiB")
+    import yaml  # here, not at import: the authorizer never parses playbooks
+
     try:
         plays = yaml.safe_load(content)
     except yaml.YAMLError as exc:
