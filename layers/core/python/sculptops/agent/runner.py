@@ -174,6 +174,10 @@ class Agent:
                 return
             pending, abandoned = self._supervise(run_id, proc, pending)
             code = proc.wait()
+            # Whatever ansible-playbook left behind in its group (a task's child that outlived
+            # it after a cancel) goes too: a run leaves no process running.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
             if not abandoned:
                 pending.lines.append(
                     self._line(f"SculptOps: ansible-playbook exited with {code}", "info")

@@ -140,15 +140,7 @@ class Authenticator:
             tenant = principal.agent_tenant
             if tenant_ref not in (None, ACTIVE, tenant):
                 raise Forbidden("an agent token acts only in its own tenant")
-            return Caller(
-                kind=principal.kind,
-                subject=principal.subject,
-                tenant=tenant,
-                role=None,
-                credential_id=principal.credential_id,
-                credential_name=principal.credential_name,
-                expires_at=principal.expires_at,
-            )
+            return _caller(principal, tenant, None)
         user = principal.user
         if user is None:  # pragma: no cover - guarded by authenticate
             raise NotAuthenticated("no-user")
@@ -169,13 +161,17 @@ class Authenticator:
             if member_role is None:
                 raise Forbidden(f"not a member of tenant {slug}")
             role = Role.lowest(member_role, principal.ceiling)
-        return Caller(
-            kind=principal.kind,
-            subject=principal.subject,
-            tenant=slug,
-            role=role,
-            credential_id=principal.credential_id,
-            credential_name=principal.credential_name,
-            expires_at=principal.expires_at,
-            ceiling=principal.ceiling,
-        )
+        return _caller(principal, slug, role)
+
+
+def _caller(principal: Principal, tenant: str | None, role: Role | None) -> Caller:
+    return Caller(
+        kind=principal.kind,
+        subject=principal.subject,
+        tenant=tenant,
+        role=role,
+        credential_id=principal.credential_id,
+        credential_name=principal.credential_name,
+        expires_at=principal.expires_at,
+        ceiling=principal.ceiling,
+    )
