@@ -6,6 +6,7 @@ from sculptops.aws.authorizer import authorize
 from sculptops.bootstrap import container
 
 # Built at cold start: settings validated, the DynamoDB client created once per container.
+container().warm_authentication()
 _authenticator = container().authenticator
 
 

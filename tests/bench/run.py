@@ -44,8 +44,10 @@ def main() -> int:
     cold = cold_start.measure()
     sections.append(
         "## Cold start per function\n\nFresh process per sample, median of 7, "
-        "import of the handler module then one invocation against a seeded moto "
-        "server (`python -m tests.bench.cold_start`).\n\n" + cold_start.table(cold)
+        "import of the handler module (Lambda's init phase; for the authorizer this includes "
+        "creating its DynamoDB client, so that its first request does not) then one "
+        "invocation against a seeded moto server (`python -m tests.bench.cold_start`).\n\n"
+        + cold_start.table(cold)
     )
     print("authorizer CPU...", file=sys.stderr, flush=True)
     cpu = authorizer_cpu.measure()

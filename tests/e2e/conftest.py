@@ -84,7 +84,7 @@ def start_stack(
 def stop_stack(stack: Stack) -> None:
     stack.proc.terminate()
     try:
-        stack.proc.wait(timeout=15)
+        stack.proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         stack.proc.kill()
         stack.proc.wait()

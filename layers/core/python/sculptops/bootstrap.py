@@ -48,6 +48,14 @@ class Container:
     catalog_store: CatalogStore
     execution_store: ExecutionStore
 
+    def warm_authentication(self) -> None:
+        """Create the clients the authorizer's reads use, during the function's init phase
+        (fully powered, once per container) rather than on its first request."""
+        for store in (self.token_store, self.identity_store):
+            warm = getattr(store, "warm", None)
+            if callable(warm):
+                warm()
+
 
 def build(
     settings: Settings,

@@ -85,7 +85,7 @@ class Agent:
     def __init__(self, config: AgentConfig, stop: threading.Event | None = None) -> None:
         self.config = config
         self.stop = stop or threading.Event()
-        self.api = ApiClient(config.url, config.token, retries=5)
+        self.api = ApiClient(config.url, config.token, retries=5, stop=self.stop)
         self.base = f"/api/v1/{config.tenant}"
         self.ansible = config.ansible_playbook or find_ansible_playbook()
         self.runs = 0

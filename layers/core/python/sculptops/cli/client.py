@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-import time
+import threading
 from typing import Any
 
 import httpx
@@ -19,12 +19,22 @@ class ApiError(Exception):
 
 
 class ApiClient:
-    def __init__(self, url: str, token: str | None, *, retries: int = 4, timeout: float = 15.0):
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        *,
+        retries: int = 4,
+        timeout: float = 15.0,
+        stop: threading.Event | None = None,
+    ):
         headers = {"User-Agent": "sculptops-cli"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._http = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
         self._retries = retries
+        # Set by an agent being stopped: retries end at once instead of sleeping on.
+        self._stop = stop or threading.Event()
 
     def close(self) -> None:
         self._http.close()
@@ -41,7 +51,8 @@ class ApiClient:
                 if response.status_code not in RETRY_STATUSES or attempt >= self._retries:
                     return response
             attempt += 1
-            time.sleep(min(8.0, 0.25 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311
+            if self._stop.wait(min(8.0, 0.25 * 2**attempt) * random.uniform(0.5, 1.0)):  # noqa: S311
+                raise httpx.TransportError("stopping: retries abandoned")
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.request(method, path, **kwargs)

@@ -30,6 +30,17 @@ def free_port() -> int:
         return port
 
 
+def die_with_parent() -> None:
+    """In a child, before exec: be killed when the parent dies (Linux), so that a stack stopped
+    hard never leaves a moto server, a JVM or an agent behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def stop_process(proc: subprocess.Popen[bytes]) -> None:
     """Terminate a child process, killing it if it does not stop within 10 s."""
     if proc.poll() is None:
@@ -62,6 +73,7 @@ class MotoBackend:
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - before any thread of ours runs it
         )
         try:
             wait_for_port(self.port)
@@ -110,6 +122,7 @@ class DynamoDBLocalBackend:
             cwd=jar.parent,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,  # noqa: PLW1509 - before any thread of ours runs it
         )
         try:
             wait_for_port(self.port, timeout=60)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sculptops.local.dynamodb import Backend, start_backend
+from sculptops.local.dynamodb import Backend, die_with_parent, start_backend, stop_process
 
 log = logging.getLogger("sculptops.serve")
 
@@ -37,6 +37,7 @@ class LocalStack:
                 subprocess.Popen(
                     [sys.executable, "-m", "sculptops.cli.main", "agent", "--url", self.base_url],
                     env=env,
+                    preexec_fn=die_with_parent,  # noqa: PLW1509
                 )
             )
             log.info("embedded agent for %s started", tenant)
@@ -57,12 +58,9 @@ class LocalStack:
         self.stopping.set()
         for proc in self.agents:
             proc.terminate()
+        self.backend.stop()  # first: nothing must outlive the stack, even if agents linger
         for proc in self.agents:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        self.backend.stop()
+            stop_process(proc)
 
 
 def check_bind_address(host: str, allow_remote: bool) -> None:
@@ -178,10 +176,13 @@ def _when_ready(stack: LocalStack, then: Any) -> None:
         for _ in range(300):
             try:
                 with urllib.request.urlopen(f"{stack.base_url}/health", timeout=1):  # noqa: S310
-                    then()
-                    return
+                    break
             except OSError:
                 time.sleep(0.1)
+        then()
+        # Children started here die with this thread (PR_SET_PDEATHSIG is per thread): it
+        # lives as long as the stack.
+        stack.stopping.wait()
 
     threading.Thread(target=wait, daemon=True).start()
 

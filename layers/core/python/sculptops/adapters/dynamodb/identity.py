@@ -19,6 +19,10 @@ class DynamoIdentityStore:
     def __init__(self, model: Any) -> None:
         self._m = model
 
+    def warm(self) -> None:
+        """Create the DynamoDB client now (pynamodb makes it on first use)."""
+        self._m._get_connection().connection.client  # noqa: B018 - the access creates it
+
     def get_user(self, user_id: str) -> User | None:
         with translated():
             try:

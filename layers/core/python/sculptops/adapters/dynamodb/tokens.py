@@ -34,6 +34,10 @@ class DynamoTokenStore:
             created_by=item.created_by,
         )
 
+    def warm(self) -> None:
+        """Create the DynamoDB client now (pynamodb makes it on first use)."""
+        self._m._get_connection().connection.client  # noqa: B018 - the access creates it
+
     def get(self, digest: str) -> StoredToken | None:
         with translated():
             try:
