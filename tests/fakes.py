@@ -105,7 +105,7 @@ class FakeIdentityStore:
 
 
 class FakeJwtVerifier:
-    """Accepts `jwt-for:<sub>`-shaped test JWTs; refuses anything else."""
+    """Accepts the JWTs a test registered in `valid` (token -> claims); refuses anything else."""
 
     def __init__(self) -> None:
         self.valid: dict[str, dict[str, Any]] = {}

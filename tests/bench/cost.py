@@ -11,8 +11,6 @@ Prices (us-east-1, on-demand, as published on the AWS pricing pages named below)
 
 from __future__ import annotations
 
-from typing import Any
-
 APIGW = 3.50
 LAMBDA_REQ = 0.20
 GB_SECOND = 0.0000166667
@@ -63,7 +61,7 @@ def rows(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, float]]:
     }
 
 
-def table(counts: dict[str, dict[str, int]], _cold: Any = None) -> str:
+def table(counts: dict[str, dict[str, int]]) -> str:
     data = rows(counts)
     cols = ["API Gateway", "Lambda invocations", "Lambda GB-s", "DynamoDB", "WAF"]
     lines = [

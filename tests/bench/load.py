@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
 import threading
 import time
@@ -193,7 +192,6 @@ def main() -> int:
     print(HEADER)
     for r in results:
         print(r.row())
-    _ = statistics
     return 1 if any(r.errors for r in results) else 0
 
 

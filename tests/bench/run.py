@@ -77,7 +77,7 @@ def main() -> int:
         "boundary on moto in-process (`python -m tests.bench.requests`).\n\n"
         + requests.table(counts, timings)
     )
-    sections.append("## Cost per million\n\n" + cost.table(counts, cold))
+    sections.append("## Cost per million\n\n" + cost.table(counts))
     print("throughput...", file=sys.stderr, flush=True)
     load = throughput.measure(8)
     profile = throughput.profile_one_request()

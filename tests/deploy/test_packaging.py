@@ -9,9 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.deploy.conftest import REPORT, ROOT
+from tests.deploy.conftest import REPORT
 
 PUBLIC = {"/health", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/assets/{name}"}
 FUNCTIONS = ["authorizer", "identity", "tokens", "catalog", "executions", "agents", "sweeper"]
@@ -185,4 +183,3 @@ def test_function_artifacts_hold_only_their_handler(packaged: Path) -> None:
     REPORT["core layer"] = (
         f"{(packaged / 'core.zip').stat().st_size / 1e3:.0f} kB zipped, {unzipped / 1e3:.0f} kB unzipped"
     )
-    _ = pytest, ROOT

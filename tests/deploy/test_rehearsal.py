@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from sculptops.local.rehearsal import MotoServerProcess, Rehearsal, deploy
+from sculptops.local.dynamodb import MotoBackend
+from sculptops.local.rehearsal import Rehearsal, deploy
 from tests.deploy.conftest import REPORT
 
 pytestmark = pytest.mark.slow
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def rehearsal() -> Iterator[Rehearsal]:
-    backend = MotoServerProcess()
+    backend = MotoBackend()
     try:
         yield deploy(backend)
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
 
@@ -11,7 +10,6 @@ from sculptops.domain.catalog import Host
 from sculptops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sculptops.domain.executions import Status
 from sculptops.domain.identity import Caller, CredentialKind
-from sculptops.domain.roles import Role
 from sculptops.local.seed import LOCAL_ID, PING_ID
 from sculptops.services.agents import RawLine
 from sculptops.services.executions import NewExecution
@@ -405,4 +403,3 @@ def test_agents_register_list_remove(real) -> None:
 
     with pytest.raises(NotAuthenticated):
         real.authenticator.authenticate(registered.token)
-    _ = Role, timedelta

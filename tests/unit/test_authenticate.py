@@ -1,7 +1,5 @@
 """The one authentication routine: every rule of DESIGN.md §4 about using a token."""
 
-from datetime import timedelta
-
 import pytest
 
 from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
@@ -206,4 +204,3 @@ def test_expired_token_refused_even_before_ttl_deletes_it(fake):
     assert created.token.digest in fake.token_store.items
     with pytest.raises(NotAuthenticated):
         fake.authenticator.authenticate(created.value)
-    _ = timedelta

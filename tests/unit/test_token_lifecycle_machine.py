@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import hypothesis.strategies as st
 from hypothesis import settings
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
@@ -91,4 +89,3 @@ class TokenLifecycle(RuleBasedStateMachine):
 
 TokenLifecycle.TestCase.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
 test_token_lifecycle = TokenLifecycle.TestCase
-_ = timedelta

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from sculptops.domain.errors import Forbidden
 from sculptops.domain.roles import Role
 
 # Path segments that can never be a tenant slug, since they are routes of their own.
@@ -83,8 +84,6 @@ class Caller:
 
     def require(self, minimum: Role) -> None:
         """Raise Forbidden unless the caller holds at least `minimum` in the tenant."""
-        from sculptops.domain.errors import Forbidden
-
         if self.tenant is None or self.role is None:
             raise Forbidden("this route needs a tenant")
         if not self.role.at_least(minimum):

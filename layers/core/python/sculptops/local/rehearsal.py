@@ -27,9 +27,6 @@ from sculptops.local.project import repo_root
 REGION = "us-east-1"
 
 
-MotoServerProcess = MotoBackend  # moto's server in a process of its own
-
-
 @dataclass
 class Rehearsal:
     endpoint: str
@@ -51,7 +48,7 @@ def _client(service: str, endpoint: str) -> Any:
     )
 
 
-def deploy(backend: MotoServerProcess) -> Rehearsal:
+def deploy(backend: MotoBackend) -> Rehearsal:
     root = repo_root()
     if not (root / "layers" / "deps" / "build" / "python").is_dir():
         subprocess.run([sys.executable, str(root / "layers" / "deps" / "build.py")], check=True)
@@ -107,7 +104,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the moto server running")
     args = parser.parse_args()
-    backend = MotoServerProcess()
+    backend = MotoBackend()
     try:
         r = deploy(backend)
         print(f"Deployed stack sculptops-local to moto at {r.endpoint} in {r.seconds:.0f}s.")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sculptops.domain.errors import Forbidden, NotAuthenticated
-from sculptops.domain.identity import Caller, CredentialKind, Tenant, User
+from sculptops.domain.errors import NotAuthenticated
+from sculptops.domain.identity import Caller, CredentialKind, User
 from sculptops.domain.roles import Role
 from sculptops.ports import IdentityStore
 
@@ -46,9 +46,3 @@ class IdentityService:
                 )
             )
         return Me(caller=caller, user=user, memberships=memberships)
-
-    def tenant(self, slug: str) -> Tenant:
-        tenant = self._identities.get_tenant(slug)
-        if tenant is None:
-            raise Forbidden(f"not a member of tenant {slug}")
-        return tenant
