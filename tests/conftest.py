@@ -12,6 +12,7 @@ from sculptops.domain.identity import ACTIVE, Caller, CredentialKind, Principal
 from sculptops.local import seed
 from sculptops.settings import Settings
 from tests.fakes import FakeClock, FakeIdentityStore, FakeJwtVerifier, FakeTokenStore
+from tests.stack import Stack, start_stack, stop_stack
 
 # Never reach a real AWS account from the tests.
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -46,3 +47,11 @@ def session(c: Container, user_id: str, tenant: str = ACTIVE) -> Caller:
     user = c.identity_store.get_user(user_id)
     assert user is not None
     return c.authenticator.act_in(Principal(CredentialKind.JWT, user_id, user), tenant)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The local stack (`sculptops serve`) over HTTP, shared by e2e, security and browser tests."""
+    s = start_stack(tmp_path_factory.mktemp("stack"))
+    yield s
+    stop_stack(s)

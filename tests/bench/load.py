@@ -178,7 +178,7 @@ def main() -> int:
     url, token = os.environ.get("SCULPTOPS_URL"), os.environ.get("SCULPTOPS_TOKEN")
     stack = None
     if not url or not token:
-        from tests.e2e.conftest import start_stack
+        from tests.stack import start_stack
 
         stack = start_stack(Path(tempfile.mkdtemp()))
         url, token = stack.url, stack.token
@@ -186,7 +186,7 @@ def main() -> int:
         results = run_all(url, token, args.seconds)
     finally:
         if stack is not None:
-            from tests.e2e.conftest import stop_stack
+            from tests.stack import stop_stack
 
             stop_stack(stack)
     print(HEADER)

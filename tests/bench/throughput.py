@@ -15,7 +15,7 @@ from tests.bench.load import HEADER, Result, scenario_me
 
 
 def measure(seconds: float) -> list[Result]:
-    from tests.e2e.conftest import start_stack, stop_stack
+    from tests.stack import start_stack, stop_stack
 
     stack = start_stack(Path(tempfile.mkdtemp()), agents=False)
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import start_stack, stop_stack
+from tests.stack import start_stack, stop_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 MAX_EXAMPLES = "5"

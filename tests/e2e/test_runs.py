@@ -17,7 +17,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from tests.e2e.conftest import ROOT, Stack
+from tests.stack import ROOT, Stack
 
 pytestmark = pytest.mark.e2e
 PING_ID = "pb_000000000000000000000001"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import Stack, start_stack, stop_stack
+from tests.stack import Stack, start_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 UNAUTHORIZED = b'{"message":"Unauthorized"}'

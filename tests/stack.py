@@ -1,4 +1,8 @@
-"""The local stack over HTTP: `sculptops serve` in a subprocess on a free loopback port."""
+"""The local stack over HTTP: `sculptops serve` in a subprocess on a free loopback port.
+
+One session-wide stack (the `stack` fixture in tests/conftest.py) serves e2e, security and
+browser tests; a test that needs its own settings calls `start_stack` itself.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,14 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 
 from sculptops.local.dynamodb import free_port
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[1]
 
 
 @dataclass
@@ -88,10 +90,3 @@ def stop_stack(stack: Stack) -> None:
     except subprocess.TimeoutExpired:
         stack.proc.kill()
         stack.proc.wait()
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    s = start_stack(tmp_path_factory.mktemp("stack"))
-    yield s
-    stop_stack(s)
