@@ -1,4 +1,4 @@
-"""Playbooks and inventories: /api/v1/{tenant}/playbooks, /inventories and /api/... ."""
+"""Playbooks and inventories: /api/v1/{tenant_id}/playbooks, /inventories and /api/... ."""
 
 from mangum import Mangum
 

@@ -1,4 +1,4 @@
-"""Personal API tokens: POST/GET/DELETE /api/v1/{tenant}/tokens/ and /api/tokens."""
+"""Personal API tokens: POST/GET/DELETE /api/v1/{tenant_id}/tokens/ and /api/tokens."""
 
 from mangum import Mangum
 

@@ -99,8 +99,8 @@ def measure() -> dict[str, float]:
             lambda: authorize(
                 c.authenticator,
                 {
-                    **event(agent, "/api/v1/{tenant}/agents/claim"),
-                    "pathParameters": {"tenant": "demo"},
+                    **event(agent, "/api/v1/{tenant_id}/agents/claim"),
+                    "pathParameters": {"tenant_id": "demo"},
                 },
             )
         ),

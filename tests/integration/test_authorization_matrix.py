@@ -81,9 +81,9 @@ PERSONAS = {
 
 
 def _rule(method: str, resource: str) -> tuple[str, bool, str]:
-    tenant_scoped = resource.startswith("/api/v1/{tenant}")
+    tenant_scoped = resource.startswith("/api/v1/{tenant_id}")
     if tenant_scoped:
-        suffix = resource.removeprefix("/api/v1/{tenant}")
+        suffix = resource.removeprefix("/api/v1/{tenant_id}")
     elif resource.startswith("/api/v1/") or resource == "/health":
         suffix = resource
     else:
@@ -161,7 +161,7 @@ CASES = [
     (method, resource, persona, tenant)
     for method, resource in ROUTES
     for persona in PERSONAS
-    for tenant in (("demo", "acme") if resource.startswith("/api/v1/{tenant}") else (None,))
+    for tenant in (("demo", "acme") if resource.startswith("/api/v1/{tenant_id}") else (None,))
 ]
 
 
@@ -174,7 +174,7 @@ def test_authorization(gw, method: str, resource: str, persona: str, tenant: str
     client = gw
     token = fresh_token(persona)
     rule, _, suffix = _rule(method, resource)
-    path = resource.replace("{tenant}", tenant or "")
+    path = resource.replace("{tenant_id}", tenant or "")
     for name, value in IDS.items():
         path = path.replace(f"{{{name}}}", value)
     headers = {"Authorization": f"Bearer {token}"} if token else {}

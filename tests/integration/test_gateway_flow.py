@@ -197,7 +197,7 @@ def test_unknown_route_and_public_routes(gw: TestClient) -> None:
     assert gw.get("/health").json() == {"status": "ok"}
     doc = gw.get("/api/v1/openapi.json").json()
     assert "HTTPBearer" in doc["components"]["securitySchemes"]
-    assert "/api/v1/{tenant}/tokens/" in doc["paths"] and "/api/tokens/" in doc["paths"]
+    assert "/api/v1/{tenant_id}/tokens/" in doc["paths"] and "/api/tokens/" in doc["paths"]
     page = gw.get("/api/v1/docs").text
     assert "cdn" not in page.lower() and "docs/assets/swagger-ui-bundle.js" in page
     assert gw.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200

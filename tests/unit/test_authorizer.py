@@ -16,13 +16,13 @@ from tests.conftest import session
 EVENT = json.loads((Path(__file__).parents[1] / "events" / "authorizer_request.json").read_text())
 
 
-def _event(headers=None, tenant="demo", resource="/api/v1/{tenant}/tokens", method="GET"):
+def _event(headers=None, tenant="demo", resource="/api/v1/{tenant_id}/tokens", method="GET"):
     e = copy.deepcopy(EVENT)
     e["headers"].update(headers or {})
     e["multiValueHeaders"] = {k: [v] for k, v in e["headers"].items()}
     e["resource"] = resource
     e["httpMethod"] = method
-    e["pathParameters"] = {"tenant": tenant} if tenant else None
+    e["pathParameters"] = {"tenant_id": tenant} if tenant else None
     e["methodArn"] = f"arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/{method}{resource}"
     return e
 

@@ -26,7 +26,7 @@ log = logging.getLogger("sculptops.authorizer")
 
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway maps to 401
 _AGENT_ROUTES = re.compile(
-    r"^/api(/v1/\{tenant\})?/(agents/claim|executions/\{id\}/(heartbeat|logs|finish))$"
+    r"^/api(/v1/\{tenant_id\})?/(agents/claim|executions/\{id\}/(heartbeat|logs|finish))$"
 )
 
 
@@ -35,10 +35,10 @@ class AuthorizerUnavailable(Exception):
 
 
 def tenant_ref(event: Mapping[str, Any]) -> str | None:
-    """`{tenant}` from the path, `active` on the /api compatibility surface, else None."""
+    """`{tenant_id}` from the path, `active` on the /api compatibility surface, else None."""
     params = event.get("pathParameters") or {}
-    if params.get("tenant"):
-        return str(params["tenant"])
+    if params.get("tenant_id"):
+        return str(params["tenant_id"])
     resource = str(event.get("resource") or event.get("path") or "")
     if resource.startswith("/api/v1/"):
         return None

@@ -18,7 +18,7 @@ Authenticate with `Authorization: Bearer <token>` (a personal API token, an agen
 OIDC access token) or `X-API-Key: <token>`. Every route but the docs and `/health` needs it.
 Revocation is immediate: the gateway does not cache authorizer results.
 
-`/api/v1/{tenant}/...` is canonical (snake_case; `{tenant}` is a slug or `active`); `/api/...`
+`/api/v1/{tenant_id}/...` is canonical (snake_case; `{tenant_id}` is a slug or `active`); `/api/...`
 is the same operation on your active tenant with camelCase JSON.
 """
 

@@ -51,9 +51,9 @@ def caller_from_context(context: dict[str, Any]) -> Caller:
 
 
 def get_caller(request: Request) -> Caller:
-    """The authenticated caller, checked against the `{tenant}` of the path."""
+    """The authenticated caller, checked against the `{tenant_id}` of the path."""
     caller = caller_from_context(_authorizer_context(request))
-    path_tenant = request.path_params.get("tenant")
+    path_tenant = request.path_params.get("tenant_id")
     if path_tenant is not None and path_tenant not in (ACTIVE, caller.tenant):
         # The authorizer resolved another tenant than the path names: never act across.
         raise Forbidden(f"not a member of tenant {path_tenant}")

@@ -1,6 +1,6 @@
 """The two URL surfaces of every operation.
 
-- canonical: `/api/v1/{tenant}/...`, snake_case JSON;
+- canonical: `/api/v1/{tenant_id}/...`, snake_case JSON;
 - compatibility: `/api/...`, the same operation on the caller's active tenant, camelCase JSON,
   so that clients written to the older docs work unchanged.
 """
@@ -30,11 +30,11 @@ class Surface:
         return f"{name}{self.tag_suffix}"
 
     def router(self, tag: str, *, with_prefix: bool = True) -> APIRouter:
-        """A router for this surface: prefix, tag, security schemes and `{tenant}` declared."""
+        """A router for this surface: prefix, tag, security schemes and `{tenant_id}` declared."""
         from sculptops.http.caller import api_key_scheme, bearer_scheme
 
         deps: list[Any] = [Security(bearer_scheme), Security(api_key_scheme)]
-        if "{tenant}" in self.prefix:
+        if "{tenant_id}" in self.prefix:
             deps.append(Depends(tenant_path))
         return APIRouter(
             prefix=self.prefix if with_prefix else "", tags=[self.tag(tag)], dependencies=deps
@@ -42,20 +42,20 @@ class Surface:
 
 
 def tenant_path(
-    tenant: str = Path(
+    tenant_id: str = Path(
         description="A tenant slug, or `active` for your active tenant",
         min_length=1,
         max_length=40,
         pattern=r"^[a-z0-9][a-z0-9-]*$",
     ),
 ) -> str:
-    return tenant
+    return tenant_id
 
 
-CANONICAL = Surface(prefix="/api/v1/{tenant}", camel=False, tag_suffix="")
+CANONICAL = Surface(prefix="/api/v1/{tenant_id}", camel=False, tag_suffix="")
 COMPAT = Surface(prefix="/api", camel=True, tag_suffix=" (compatibility)")
 SURFACES = (CANONICAL, COMPAT)
-# Canonical JSON on a route without `{tenant}`, such as /api/v1/me.
+# Canonical JSON on a route without `{tenant_id}`, such as /api/v1/me.
 TENANTLESS = Surface(prefix="/api/v1", camel=False, tag_suffix="")
 
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -15,7 +15,7 @@ class Route:
     function: str
     handler: str  # "functions/tokens/handler.handler"
     method: str
-    resource: str  # "/api/v1/{tenant}/tokens/{id}"
+    resource: str  # "/api/v1/{tenant_id}/tokens/{id}"
     authorized: bool
     pattern: re.Pattern[str] = field(compare=False)
     precedence: tuple[int, ...] = ()

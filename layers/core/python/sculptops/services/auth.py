@@ -150,7 +150,7 @@ class Authenticator:
         elif tenant_ref == ACTIVE:
             slug = user.active_tenant
             if slug is None or slug not in user.memberships:
-                raise Forbidden("no active tenant: use /api/v1/{tenant}/... with a tenant slug")
+                raise Forbidden("no active tenant: use /api/v1/{tenant_id}/... with a tenant slug")
         else:
             if not is_valid_slug(tenant_ref):
                 raise Forbidden("no such tenant")

@@ -93,6 +93,6 @@ def docs_asset(name: str) -> FileResponse:
 routers = [
     public,
     build_me_router(TENANTLESS, "/api/v1/me"),
-    build_me_router(CANONICAL, "/api/v1/{tenant}/me"),
+    build_me_router(CANONICAL, "/api/v1/{tenant_id}/me"),
     build_me_router(COMPAT, "/api/me"),
 ]
