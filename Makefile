@@ -6,13 +6,20 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# Swagger UI 5 from npm (swagger-ui-dist, pinned in package.json), copied into the core layer.
+SWAGGER_DIR := layers/core/python/sculptops/http/static/swagger
+SWAGGER_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
+SWAGGER_ASSETS := $(addprefix $(SWAGGER_DIR)/,$(SWAGGER_FILES))
+CHROMIUM := /usr/bin/chromium
 PYTHON ?= python3
 PORT ?= 8000
 export SLS_TELEMETRY_DISABLED := 1
 export SLS_NOTIFICATIONS_MODE := off
+# swagger-ui-dist depends on @scarf/scarf, whose install script would report the install.
+export SCARF_ANALYTICS := false
 
 .PHONY: run test check lint format types unit integration e2e deploy-tests dynamodb-local \
-	venv node layers package deploy-local bench load reliability clean
+	venv node swagger browser layers package deploy-local bench load reliability clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -29,33 +36,51 @@ $(NODE_STAMP): package.json package-lock.json
 venv: $(STAMP)
 node: $(NODE_STAMP)
 
+## Swagger UI's files (from node_modules) into the core layer, served at /api/v1/docs.
+swagger: $(SWAGGER_ASSETS)
+
+$(SWAGGER_DIR)/%: $(NODE_STAMP)
+	@mkdir -p $(@D)
+	cp node_modules/swagger-ui-dist/$* $@
+
+## Debian's chromium for the browser tests (tests/browser), installed with apt when missing.
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else \
+	    echo "$(CHROMIUM) is missing: the browser tests need the Debian package chromium" \
+	      "(sudo apt-get install -y chromium)"; \
+	    exit 1; \
+	  fi; }
+
 ## The local stack on 127.0.0.1:$(PORT) (DYNAMODB=local for DynamoDB Local).
-run: $(STAMP)
+run: $(STAMP) $(NODE_STAMP) swagger
 	$(VENV)/bin/sculptops serve --port $(PORT) --dynamodb $(or $(DYNAMODB),moto)
 
 ## The whole suite: unit, integration (moto, and DynamoDB Local where Java is present), e2e.
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) swagger browser
 	$(VENV)/bin/pytest
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit
 
-integration: $(STAMP) $(NODE_STAMP)
+integration: $(STAMP) $(NODE_STAMP) swagger
 	$(VENV)/bin/pytest tests/integration
 
 ## The store adapters' integration tests against DynamoDB Local only.
 dynamodb-local: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/pytest tests/integration -m dynamodb_local
 
-e2e: $(STAMP) $(NODE_STAMP)
+e2e: $(STAMP) $(NODE_STAMP) swagger
 	$(VENV)/bin/pytest tests/e2e
 
 ## The packaging checks and the rehearsal deploy (also part of `make test`).
-deploy-tests: $(STAMP) $(NODE_STAMP)
+deploy-tests: $(STAMP) $(NODE_STAMP) swagger
 	$(VENV)/bin/pytest tests/deploy
 
 ## The deps layer for python3.12 on x86_64 (manylinux wheels), into layers/deps/build.
-layers: $(STAMP)
+layers: $(STAMP) swagger
 	$(PY) layers/deps/build.py
 
 ## Package offline (no AWS credentials, no network) into .serverless/ for STAGE (default dev).
@@ -77,9 +102,10 @@ format: $(STAMP)
 types: $(STAMP)
 	$(VENV)/bin/mypy
 
-## Benchmarks (scripts that print tables, not timed tests) -> docs/BENCHMARKS.md.
+## Benchmarks (scripts that print tables, not timed tests) -> build/BENCHMARKS.md;
+## UPDATE=1 rewrites the tracked docs/BENCHMARKS.md instead.
 bench: $(STAMP) $(NODE_STAMP)
-	$(PY) -m tests.bench.run
+	$(PY) -m tests.bench.run $(if $(filter 1,$(UPDATE)),--update)
 
 ## A bounded load run against a local stack of its own.
 load: $(STAMP) $(NODE_STAMP)
@@ -93,4 +119,5 @@ reliability: $(STAMP) $(NODE_STAMP)
 check: lint types test
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .serverless layers/deps/build
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .serverless layers/deps/build \
+	  $(SWAGGER_DIR)

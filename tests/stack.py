@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -24,7 +24,7 @@ ROOT = Path(__file__).parents[1]
 @dataclass
 class Stack:
     url: str
-    token: str
+    token: str = field(repr=False)  # never in a traceback
     log: Path
     proc: subprocess.Popen[bytes]
 

@@ -179,6 +179,18 @@ def test_function_artifacts_hold_only_their_handler(packaged: Path) -> None:
         names = z.namelist()
         assert "python/sculptops/aws/authorizer.py" in names
         assert not [n for n in names if "/local/" in n or "/cli/" in n or "__pycache__" in n]
+        # Swagger UI 5 (copied from node_modules by `make swagger`) and the page that loads it.
+        static = "python/sculptops/http/static/"
+        for asset in (
+            "docs.html",
+            "swagger-init.js",
+            "swagger/swagger-ui-bundle.js",
+            "swagger/swagger-ui.css",
+            "swagger/favicon-32x32.png",
+        ):
+            assert static + asset in names, f"{asset} is not in the core layer: run `make swagger`"
+        bundle = z.read(static + "swagger/swagger-ui-bundle.js")
+        assert len(bundle) > 500_000, "swagger-ui-bundle.js looks truncated"
         unzipped = sum(i.file_size for i in z.infolist())
     REPORT["core layer"] = (
         f"{(packaged / 'core.zip').stat().st_size / 1e3:.0f} kB zipped, {unzipped / 1e3:.0f} kB unzipped"

@@ -9,6 +9,7 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sculptops.domain import stream_ticket
 from sculptops.domain.token_format import TokenHasher
 from sculptops.ports import (
     AccessTokenVerifier,
@@ -120,7 +121,11 @@ def build(
     hasher = TokenHasher(settings.token_pepper)
     authenticator = Authenticator(
         config=AuthConfig(
-            token_prefix=settings.token_prefix, agent_prefix=settings.agent_token_prefix
+            token_prefix=settings.token_prefix,
+            agent_prefix=settings.agent_token_prefix,
+            stream_ticket_key=(
+                stream_ticket.derive_key(settings.token_pepper) if settings.token_pepper else None
+            ),
         ),
         tokens=token_store,
         identities=identity_store,

@@ -14,6 +14,8 @@ _PATTERNS = [
     re.compile(r"\beyJ[0-9A-Za-z_-]+\.[0-9A-Za-z_-]+\.[0-9A-Za-z_-]*"),  # JWTs
     re.compile(r"\b[0-9a-f]{64}\b"),  # SHA-256 digests
     re.compile(r"(?i)(bearer\s+)\S+"),
+    re.compile(r"\bst_[0-9A-Za-z_-]+\.[0-9A-Za-z_-]{20,}"),  # stream tickets (domain.stream_ticket)
+    re.compile(r"(?i)([?&]ticket=)[^&\s\"']+"),  # a stream URL's ticket, whatever its shape
 ]
 
 

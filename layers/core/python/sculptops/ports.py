@@ -161,6 +161,11 @@ class ExecutionStore(Protocol):
         """Lines with seq > after (at most limit) and the execution, in as few reads as can be."""
         ...
 
+    def delete(self, tenant: str, execution_id: str) -> bool:
+        """Delete a run that is neither queued nor running, and its log chunks; False when
+        it is gone already; Conflict when it is queued or running."""
+        ...
+
 
 class AgentStore(Protocol):
     def put_agent(self, agent: Agent) -> None: ...

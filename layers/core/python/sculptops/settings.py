@@ -6,9 +6,11 @@ pay for pydantic on its cold start.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from sculptops.domain.token_format import validate_prefix
 
@@ -27,6 +29,41 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}")
+    return value
+
+
+def is_provider_url(url: str) -> bool:
+    """Whether the identity provider may be fetched from `url`.
+
+    `https` with any host; `http` only to a loopback IP literal or exactly `localhost` (the dev
+    identity provider). The host is parsed, never matched as a prefix, so `127.0.0.1.nip.io`,
+    `localhost.evil` and userinfo tricks such as `127.0.0.1@evil.example` are refused.
+    """
+    if not url.isascii() or any(c <= " " or c in "\\\x7f" for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a malformed port
+    except ValueError:
+        return False
+    host = parts.hostname
+    if not host or parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return False
+    if parts.scheme == "https":
+        return True
+    if parts.scheme != "http":
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _provider_url(name: str, value: str | None) -> str | None:
+    if value is not None and not is_provider_url(value):
+        raise SettingsError(f"{name} must be an https URL (http only to localhost or 127.0.0.1)")
     return value
 
 
@@ -86,9 +123,11 @@ class Settings:
             token_prefix=token_prefix,
             agent_token_prefix=agent_prefix,
             token_pepper=pepper.encode() if pepper else None,
-            oidc_issuer=issuer,
+            oidc_issuer=_provider_url("SCULPTOPS_OIDC_ISSUER", issuer),
             oidc_audience=e.get("SCULPTOPS_OIDC_AUDIENCE", "account"),
-            oidc_jwks_url=e.get("SCULPTOPS_OIDC_JWKS_URL") or None,
+            oidc_jwks_url=_provider_url(
+                "SCULPTOPS_OIDC_JWKS_URL", e.get("SCULPTOPS_OIDC_JWKS_URL") or None
+            ),
             oidc_leeway_seconds=_int(e, "SCULPTOPS_OIDC_LEEWAY_SECONDS", 30, 0, 300),
             dynamodb_connect_timeout=_int(e, "SCULPTOPS_DYNAMODB_CONNECT_TIMEOUT", 2, 1, 30),
             dynamodb_read_timeout=_int(e, "SCULPTOPS_DYNAMODB_READ_TIMEOUT", 5, 1, 60),

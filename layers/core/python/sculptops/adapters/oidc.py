@@ -18,6 +18,7 @@ import jwt
 from jwt import PyJWK
 
 from sculptops.domain.errors import NotAuthenticated, Unavailable
+from sculptops.settings import is_provider_url
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ Fetch = Callable[[str], dict[str, Any]]
 
 def http_fetch_json(url: str, timeout: float = 3.0) -> dict[str, Any]:
     """GET a JSON document; any failure is Unavailable (the caller is denied, never allowed)."""
-    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+    if not is_provider_url(url):
         raise Unavailable("identity provider URL must be https")
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - scheme checked

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import pwd
 import queue
 import random
 import shlex
@@ -26,14 +27,20 @@ from typing import Any
 
 import httpx
 
-from sculptops.agent.workspace import Workspace, prepare
+from sculptops.agent.workspace import RunUser, Workspace, prepare
 from sculptops.cli.client import ApiClient
+from sculptops.domain.errors import InvalidInput
 from sculptops.domain.logs import classify, clip
+from sculptops.domain.run_parameters import validate_run_parameters
 
 log = logging.getLogger("sculptops.agent")
 
 BATCH_LINES = 200
 KILL_GRACE_SECONDS = 5.0
+# The exit code reported for a stored run the agent refuses to start (its parameters break the
+# rules for a run's data): not one of ansible-playbook's own codes.
+REFUSED_EXIT_CODE = 126
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _TICK = object()  # nothing read within the wait: time to send, beat, or check for cancel
 
 
@@ -43,13 +50,36 @@ class AgentConfig:
     token: str
     tenant: str = "active"
     poll_min: float = 1.0
-    poll_max: float = 10.0
+    # An idle agent asks at least this often, so a triggered run starts within ~2 s.
+    poll_max: float = 2.0
     # Also how soon a cancel is noticed: a heartbeat's answer says whether one was requested.
     heartbeat_every: float = 3.0
     batch_interval: float = 0.5
     max_runs: int | None = None  # stop after this many runs (tests, one-shot agents)
     max_idle_seconds: float | None = None  # stop after this long without work
     ansible_playbook: str | None = None
+    # Root only: run playbooks as this unprivileged user (`sculptops agent --run-as USER`).
+    run_as: str | None = None
+
+
+def resolve_run_user(name: str | None) -> RunUser:
+    """Who playbooks run as: `name` (which needs root unless it is the agent's own user), or
+    the agent's own user. ValueError says why a name cannot be used."""
+    euid = os.geteuid()
+    if name:
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            raise ValueError(f"--run-as: no user {name!r} on this host") from None
+        if euid not in (0, entry.pw_uid):
+            raise ValueError(f"--run-as {name}: only an agent running as root can switch user")
+    else:
+        try:
+            entry = pwd.getpwuid(euid)
+        except KeyError:  # a container's arbitrary uid without a passwd entry
+            return RunUser(name=str(euid), uid=euid, gid=os.getegid(), groups=os.getgroups())
+    groups = os.getgrouplist(entry.pw_name, entry.pw_gid)
+    return RunUser(name=entry.pw_name, uid=entry.pw_uid, gid=entry.pw_gid, groups=groups)
 
 
 def find_ansible_playbook() -> str:
@@ -88,6 +118,7 @@ class Agent:
         self.api = ApiClient(config.url, config.token, retries=5, stop=self.stop)
         self.base = f"/api/v1/{config.tenant}"
         self.ansible = config.ansible_playbook or find_ansible_playbook()
+        self.run_user = resolve_run_user(config.run_as)
         self.runs = 0
 
     # ---- the loop ----
@@ -108,7 +139,8 @@ class Agent:
                     and time.monotonic() - idle_since > self.config.max_idle_seconds
                 ):
                     return
-                self.stop.wait(delay * random.uniform(0.8, 1.2))  # noqa: S311 - jitter
+                # Jitter below the delay only: agents spread out, none waits over poll_max.
+                self.stop.wait(delay * random.uniform(0.75, 1.0))  # noqa: S311
                 delay = min(self.config.poll_max, delay * 1.5)
                 continue
             delay = self.config.poll_min
@@ -129,21 +161,42 @@ class Agent:
 
     # ---- one run ----
 
-    def command(self, ws: Workspace, execution: dict[str, Any]) -> list[str]:
+    def command(self, ws: Workspace, tags: list[str], limit: str | None) -> list[str]:
+        """The argv: a tag list and a limit are each one `--opt=value` element, never an
+        option or a file of their own (they are validated too: no leading `-` or `@`)."""
         cmd = [self.ansible, "-i", str(ws.inventory), str(ws.playbook), "-e", f"@{ws.extra_vars}"]
-        if execution.get("tags"):
-            cmd += ["--tags", ",".join(execution["tags"])]
-        if execution.get("limit"):
-            cmd += ["--limit", execution["limit"]]
+        if tags:
+            cmd.append(f"--tags={','.join(tags)}")
+        if limit:
+            cmd.append(f"--limit={limit}")
         return cmd
 
     def execute(self, claimed: dict[str, Any]) -> None:
         """Run one claimed execution to its end and report it."""
         execution = claimed["execution"]
         run_id = execution["id"]
-        ws = prepare(claimed["playbook"], claimed["inventory"], execution.get("extra_vars") or {})
         try:
-            cmd = self.command(ws, execution)
+            # Checked at trigger time; checked again here, so that no stored run whose
+            # parameters break the rules (written before them, or not through the API) runs.
+            extra_vars, tags, limit = validate_run_parameters(
+                execution.get("extra_vars"), execution.get("tags"), execution.get("limit")
+            )
+        except InvalidInput as exc:
+            refused = _Pending(first_seq=1)
+            refused.lines.append(
+                self._line(
+                    f"SculptOps: refusing to run: {exc.message} (a run's parameters are data, "
+                    "never code or options); the run is marked failed",
+                    "error",
+                )
+            )
+            self._flush(run_id, refused, force=True)
+            self._finish(run_id, REFUSED_EXIT_CODE)
+            return
+        user = self.run_user
+        ws = prepare(claimed["playbook"], claimed["inventory"], extra_vars, owner=user)
+        try:
+            cmd = self.command(ws, tags, limit)
             shown = " ".join(["ansible-playbook", *(shlex.quote(a) for a in cmd[1:])])
             pending = _Pending(first_seq=1)
             pending.lines.append(
@@ -152,12 +205,25 @@ class Agent:
                     "info",
                 )
             )
+            if user.uid == 0:
+                who = (
+                    "SculptOps: running as root (no unprivileged user configured: "
+                    "see `sculptops agent --run-as USER` in the README)"
+                )
+            else:
+                who = f"SculptOps: running as {user.name}"
+            pending.lines.append(self._line(who, "info"))
             pending.lines.append(self._line("$ " + shown.replace(f"{ws.root}/", ""), "info"))
+            switch: dict[str, Any] = {}
+            if user.uid != os.geteuid():
+                switch = {"user": user.uid, "group": user.gid, "extra_groups": user.groups}
             try:
                 proc = subprocess.Popen(
                     cmd,
                     cwd=ws.root,
-                    env=self._environment(ws),
+                    env=self._environment(ws, user, self.ansible),
+                    umask=0o077,
+                    **switch,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -174,6 +240,8 @@ class Agent:
                 return
             pending, abandoned = self._supervise(run_id, proc, pending)
             code = proc.wait()
+            if proc.stdout is not None:
+                proc.stdout.close()  # the reader has seen its end: _supervise returned
             # Whatever ansible-playbook left behind in its group (a task's child that outlived
             # it after a cancel) goes too: a run leaves no process running.
             with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -188,14 +256,23 @@ class Agent:
             ws.cleanup()
 
     @staticmethod
-    def _environment(ws: Workspace) -> dict[str, str]:
+    def _environment(ws: Workspace, user: RunUser, ansible: str) -> dict[str, str]:
+        """An allow-list, nothing inherited but PATH: a playbook's `lookup('env', ...)` finds
+        no agent token, pepper or cloud credential. HOME and TMPDIR are the run's workspace."""
+        path = os.environ.get("PATH") or DEFAULT_PATH
         return {
-            **os.environ,
+            "PATH": f"{Path(ansible).parent}{os.pathsep}{path}",
+            "HOME": str(ws.root),
+            "TMPDIR": str(ws.tmp),
+            "USER": user.name,
+            "LOGNAME": user.name,
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
             "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_FORCE_COLOR": "0",
             "ANSIBLE_HOST_KEY_CHECKING": "False",
             "ANSIBLE_RETRY_FILES_ENABLED": "False",
-            "ANSIBLE_LOCAL_TEMP": str(ws.root / "tmp"),
+            "ANSIBLE_LOCAL_TEMP": str(ws.tmp),
             "ANSIBLE_STDOUT_CALLBACK": "default",
             "PYTHONUNBUFFERED": "1",
         }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -12,6 +11,53 @@ from typing import Any
 
 import yaml
 
+UNSAFE = "!unsafe"
+
+
+class _UnsafeDumper(yaml.SafeDumper):
+    """Every mapping and list is tagged `!unsafe`: all that it holds is data, never a template.
+
+    ansible-core 2.19 builds everything under an `!unsafe` node as untrusted (its constructor
+    counts the depth), so every string below, keys included, stays literal text; strings are
+    quoted as plain YAML quotes them, so "123", "true" or "" stay strings. Tagging each string
+    instead, as AWX's `safe_dump` does, would not: 2.19 re-resolves an `!unsafe` scalar as if
+    it were plain, turning "123" into 123 and "" into null.
+    """
+
+    def represent_dict(self, data: Any) -> yaml.MappingNode:
+        return self.represent_mapping(UNSAFE, data)
+
+    def represent_list(self, data: Any) -> yaml.SequenceNode:
+        return self.represent_sequence(UNSAFE, data)
+
+
+_UnsafeDumper.add_representer(dict, _UnsafeDumper.represent_dict)
+_UnsafeDumper.add_representer(list, _UnsafeDumper.represent_list)
+
+
+def extra_vars_document(extra_vars: dict[str, Any]) -> str:
+    """The YAML for `ansible-playbook -e @file`: the variables as unsafe text at every depth."""
+    text: str = yaml.dump(
+        extra_vars,
+        Dumper=_UnsafeDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        explicit_start=True,
+        width=2**31 - 1,  # no folded lines: each value is written on as few lines as it has
+    )
+    return text
+
+
+@dataclass(frozen=True)
+class RunUser:
+    """The account a playbook runs as (the agent's own unless it is root with --run-as)."""
+
+    name: str
+    uid: int
+    gid: int
+    groups: list[int]
+
 
 @dataclass
 class Workspace:
@@ -19,6 +65,10 @@ class Workspace:
     playbook: Path
     inventory: Path
     extra_vars: Path
+
+    @property
+    def tmp(self) -> Path:
+        return self.root / "tmp"
 
     def cleanup(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -31,19 +81,31 @@ def inventory_document(inventory: dict[str, Any]) -> dict[str, Any]:
 
 
 def prepare(
-    playbook: dict[str, Any], inventory: dict[str, Any], extra_vars: dict[str, Any]
+    playbook: dict[str, Any],
+    inventory: dict[str, Any],
+    extra_vars: dict[str, Any],
+    owner: RunUser | None = None,
 ) -> Workspace:
+    """A 0700 directory (HOME and TMPDIR of the run) with the run's files, owned by `owner`."""
     root = Path(tempfile.mkdtemp(prefix="sculptops-run-"))
-    os.chmod(root, 0o700)
     ws = Workspace(
         root=root,
         playbook=root / "playbook.yml",
         inventory=root / "inventory.yml",
-        extra_vars=root / "extra_vars.json",
+        extra_vars=root / "extra_vars.yml",
     )
-    ws.playbook.write_text(playbook["content"], encoding="utf-8")
-    ws.inventory.write_text(yaml.safe_dump(inventory_document(inventory)), encoding="utf-8")
-    ws.extra_vars.write_text(json.dumps(extra_vars), encoding="utf-8")
-    for f in (ws.playbook, ws.inventory, ws.extra_vars):
-        os.chmod(f, 0o600)
+    try:
+        os.chmod(root, 0o700)
+        ws.tmp.mkdir(mode=0o700)
+        ws.playbook.write_text(playbook["content"], encoding="utf-8")
+        ws.inventory.write_text(yaml.safe_dump(inventory_document(inventory)), encoding="utf-8")
+        ws.extra_vars.write_text(extra_vars_document(extra_vars), encoding="utf-8")
+        for f in (ws.playbook, ws.inventory, ws.extra_vars):
+            os.chmod(f, 0o600)
+        if owner is not None and owner.uid != os.geteuid():
+            for path in (root, ws.tmp, ws.playbook, ws.inventory, ws.extra_vars):
+                os.chown(path, owner.uid, owner.gid)
+    except BaseException:
+        ws.cleanup()
+        raise
     return ws

@@ -8,6 +8,9 @@
   answers as AUTHORIZER_FAILURE (configured as 503 with Retry-After);
 - any other error: Unauthorized. Never an Allow.
 
+A GET on a run's log stream without a header credential may carry `?ticket=st_...` (from
+`POST .../logs/stream-url`): verified by the same Authenticator, for that run and tenant only.
+
 Imports nothing of the web stack (fastapi, starlette, pydantic): it is on every request's path.
 """
 
@@ -20,7 +23,7 @@ from typing import Any
 
 from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
 from sculptops.domain.identity import Caller, CredentialKind
-from sculptops.services.auth import Authenticator, credential_from_headers
+from sculptops.services.auth import Authenticator, credential_from_headers, stream_ticket_in
 
 log = logging.getLogger("sculptops.authorizer")
 
@@ -51,6 +54,45 @@ def _headers(event: Mapping[str, Any]) -> dict[str, str | None]:
         if name not in headers and values:
             headers[name] = values[0]
     return headers
+
+
+def _query(event: Mapping[str, Any]) -> dict[str, list[str]]:
+    query: dict[str, list[str]] = {
+        k: [str(x) for x in v]
+        for k, v in (event.get("multiValueQueryStringParameters") or {}).items()
+    }
+    for name, value in (event.get("queryStringParameters") or {}).items():
+        query.setdefault(name, [str(value)])
+    return query
+
+
+def _stream_ticket(event: Mapping[str, Any]) -> str | None:
+    """A stream ticket, only on a GET of a run's log stream and only without a header credential."""
+    if credential_from_headers(_headers(event)) is not None:
+        return None
+    method = event.get("httpMethod") or (event.get("requestContext") or {}).get("httpMethod")
+    return stream_ticket_in(str(method or ""), str(event.get("resource") or ""), _query(event))
+
+
+def _authorize_ticket(
+    authenticator: Authenticator, event: Mapping[str, Any], ticket: str, method_arn: str
+) -> dict[str, Any]:
+    execution_id = str((event.get("pathParameters") or {}).get("id") or "")
+    try:
+        caller = authenticator.authenticate_stream_ticket(ticket, tenant_ref(event), execution_id)
+    except NotAuthenticated as exc:
+        log.info("stream ticket refused: %s", exc.reason)
+        raise Exception(UNAUTHORIZED) from None
+    except Forbidden as exc:
+        log.info("stream ticket denied: %s", exc.message)
+        return _policy("Deny", "anonymous", method_arn, {"reason": _safe(exc.message)})
+    except Unavailable as exc:
+        log.warning("authentication unavailable: %s", type(exc.__cause__).__name__)
+        raise AuthorizerUnavailable("dependency unavailable") from None
+    except Exception as exc:  # fail closed
+        log.error("authorizer error: %s", type(exc).__name__)
+        raise Exception(UNAUTHORIZED) from None
+    return _policy("Allow", caller.subject, method_arn, caller_context(caller))
 
 
 def _safe(reason: str) -> str:
@@ -86,6 +128,13 @@ def caller_context(caller: Caller) -> dict[str, str]:
 def authorize(authenticator: Authenticator, event: Mapping[str, Any]) -> dict[str, Any]:
     """The authorizer's answer for one REQUEST event. See the module docstring."""
     method_arn = str(event.get("methodArn") or "")
+    try:
+        ticket = _stream_ticket(event)
+    except Exception as exc:  # fail closed
+        log.error("authorizer error: %s", type(exc).__name__)
+        raise Exception(UNAUTHORIZED) from None
+    if ticket is not None:
+        return _authorize_ticket(authenticator, event, ticket, method_arn)
     try:
         principal = authenticator.authenticate(credential_from_headers(_headers(event)))
     except NotAuthenticated as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Annotated, Any
 
 import typer
@@ -20,7 +21,8 @@ app = typer.Typer(
 tokens_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
 app.add_typer(tokens_app, name="tokens")
 console = Console()
-err = Console(stderr=True)
+# Messages are never cut into lines by rich: an id or a date stays whole, even in a pipe.
+err = Console(stderr=True, soft_wrap=True)
 
 UrlOpt = Annotated[str, typer.Option("--url", envvar="SCULPTOPS_URL", help="API base URL")]
 TokenOpt = Annotated[
@@ -121,12 +123,38 @@ def tokens_list(
     if as_json:
         console.print_json(json.dumps({"tokens": tokens}))
         return
-    table = Table("id", "name", "expires", "created", "last used")
+    if not console.is_terminal:
+        # For pipes and scripts: one token a line, tab-separated, every value whole.
+        print("id\tname\texpires\tcreated\tlast used")
+        for t in tokens:
+            name = re.sub(r"[\t\r\n]", " ", t["name"])  # a name never breaks the columns
+            row = (t["id"], name, t["expiry_date"], t["created_at"], t["last_used_at"] or "")
+            print("\t".join(row))
+        return
+    console.print(token_table(tokens))
+
+
+def token_table(tokens: list[dict[str, Any]]) -> Table:
+    """Tokens for a terminal. An id is there to be copied: never cut; other columns wrap."""
+    table = Table("id", "name", "expires", "created", "last used", caption="times in UTC")
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = max((len(t["id"]) for t in tokens), default=2)
+    for column in table.columns[1:]:
+        column.overflow = "fold"
     for t in tokens:
         table.add_row(
-            t["id"], t["name"], t["expiry_date"], t["created_at"], t["last_used_at"] or ""
+            t["id"],
+            t["name"],
+            _minutes(t["expiry_date"]),
+            _minutes(t["created_at"]),
+            _minutes(t["last_used_at"]),
         )
-    console.print(table)
+    return table
+
+
+def _minutes(iso: str | None) -> str:
+    """`2026-11-24T11:19:28.641753Z` -> `2026-11-24 11:19`: what a table needs."""
+    return iso[:16].replace("T", " ") if iso else ""
 
 
 @tokens_app.command("delete")
@@ -285,6 +313,17 @@ def agent(
     max_idle: Annotated[
         float | None, typer.Option(help="Stop after N seconds without work")
     ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", hidden=True, help="No start line (embedded agents)")
+    ] = False,
+    run_as: Annotated[
+        str | None,
+        typer.Option(
+            "--run-as",
+            envvar="SCULPTOPS_AGENT_RUN_AS",
+            help="When the agent runs as root: run playbooks as this unprivileged user",
+        ),
+    ] = None,
 ) -> None:
     """Run playbooks for the API: claim queued runs, run ansible-playbook, stream the log."""
     import logging
@@ -297,12 +336,26 @@ def agent(
         err.print("No agent token: set SCULPTOPS_AGENT_TOKEN or pass --token.")
         raise typer.Exit(2)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    # httpx logs every request at INFO: an idle agent's claim polls would flood the terminal.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    worker = Agent(
-        AgentConfig(url=url, token=token, max_runs=max_runs, max_idle_seconds=max_idle), stop
-    )
-    err.print(f"Agent polling {url} for work (Ctrl-C stops it).")
+    try:
+        worker = Agent(
+            AgentConfig(
+                url=url,
+                token=token,
+                max_runs=max_runs,
+                max_idle_seconds=max_idle,
+                run_as=run_as or None,
+            ),
+            stop,
+        )
+    except ValueError as exc:  # an unknown --run-as user, or one a non-root agent cannot be
+        err.print(str(exc))
+        raise typer.Exit(2) from None
+    if not quiet:
+        err.print(f"Agent polling {url} for work (Ctrl-C stops it).")
     try:
         worker.run_forever()
     except KeyboardInterrupt:

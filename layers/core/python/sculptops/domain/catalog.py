@@ -14,6 +14,10 @@ PLAYBOOK_MAX_BYTES = 256 * 1024
 NAME_MAX = 100
 HOSTS_MAX = 1000
 VARS_MAX_BYTES = 64 * 1024
+# Bounds checked on the YAML event stream before anything is composed: PyYAML's composer
+# recurses once per level (RecursionError), and aliases are how "billion laughs" expands.
+YAML_DEPTH_MAX = 64
+YAML_NODES_MAX = 100_000
 _HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._:-]{0,252})$")
 _VAR_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 
@@ -26,6 +30,7 @@ class Playbook:
     content: str
     created_at: datetime
     updated_at: datetime
+    readable: bool = True  # False: the stored item could not be read back whole
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Inventory:
     vars: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    readable: bool = True  # False: the stored item could not be read back whole
 
 
 def validate_name(name: str, field_name: str = "name") -> str:
@@ -59,6 +65,7 @@ def validate_playbook(content: str) -> list[dict[str, Any]]:
     import yaml  # here, not at import: the authorizer never parses playbooks
 
     try:
+        _bounded_yaml(content)
         plays = yaml.safe_load(content)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -77,14 +84,55 @@ def validate_playbook(content: str) -> list[dict[str, Any]]:
     return plays
 
 
+def _bounded_yaml(content: str) -> None:
+    """InvalidInput when the YAML nests too deeply or its aliases expand to too many nodes."""
+    import yaml
+
+    depth = 0
+    nodes = 0  # as if every alias were expanded in place
+    sizes: dict[str, int] = {}  # anchor -> expanded size of its node
+    open_anchors: list[tuple[str | None, int]] = []
+    # The parser is a state machine (no recursion): its events are safe to count.
+    for event in yaml.parse(content, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > YAML_DEPTH_MAX:
+                raise InvalidInput("content", f"nested too deeply (more than {YAML_DEPTH_MAX})")
+            open_anchors.append((event.anchor, nodes))
+            nodes += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            anchor, start = open_anchors.pop()
+            if anchor is not None:
+                sizes[anchor] = nodes - start
+        elif isinstance(event, yaml.ScalarEvent):
+            nodes += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            nodes += sizes.get(event.anchor or "", 1)
+        if nodes > YAML_NODES_MAX:
+            raise InvalidInput("content", f"expands to more than {YAML_NODES_MAX} nodes")
+
+
 def validate_vars(value: Any, field_name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidInput(field_name, "must be a JSON object")
     for key in value:
         if not isinstance(key, str) or not _VAR_NAME_RE.match(key):
             raise InvalidInput(field_name, f"{key!r} is not a valid variable name")
-    if len(json.dumps(value)) > VARS_MAX_BYTES:
+    try:
+        encoded = json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except ValueError:  # NaN or Infinity; a lone surrogate (UnicodeEncodeError)
+        raise InvalidInput(
+            field_name, "must be JSON text: finite numbers, no lone surrogate"
+        ) from None
+    except RecursionError:
+        raise InvalidInput(field_name, "is nested too deeply") from None
+    if len(encoded) > VARS_MAX_BYTES:
         raise InvalidInput(field_name, f"is larger than {VARS_MAX_BYTES // 1024} KiB")
+    if b"\\u0000" in encoded.replace(b"\\\\", b""):
+        raise InvalidInput(field_name, "must not contain NUL (\\u0000)")
     return value
 
 

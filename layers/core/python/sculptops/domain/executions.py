@@ -12,8 +12,12 @@ from sculptops.domain.errors import InvalidInput
 
 TAGS_MAX = 50
 LIMIT_MAX_LEN = 1000
-_TAG_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-_LIMIT_RE = re.compile(r"^[A-Za-z0-9_.:*!&,\[\]@-]+$")
+# A tag or a limit reaches ansible-playbook as one argv element (`--tags=<v>`, `--limit=<v>`),
+# and is still refused if it could read as an option (a leading `-`) or a file: Ansible reads a
+# limit element starting with `@` as a file of host names (InventoryManager.subset), and one
+# starting with `~` as a regular expression; neither character is allowed anywhere.
+_TAG_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")  # fullmatch: `$` allows a "\n"
+_LIMIT_RE = re.compile(r"[A-Za-z0-9_.:*!&,\[\]-]+")
 
 
 class Status(StrEnum):
@@ -22,10 +26,13 @@ class Status(StrEnum):
     SUCCESS = "success"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # Never stored: how a run whose stored item cannot be read back is shown, so that one bad
+    # item never breaks a list and an admin can still delete it. Never claimed, never changes.
+    UNREADABLE = "unreadable"
 
     @property
     def terminal(self) -> bool:
-        return self in (Status.SUCCESS, Status.FAILED, Status.CANCELLED)
+        return self in (Status.SUCCESS, Status.FAILED, Status.CANCELLED, Status.UNREADABLE)
 
 
 @dataclass(frozen=True)
@@ -59,17 +66,28 @@ class ExecutionPage:
 
 
 def validate_tags(tags: list[str]) -> list[str]:
+    """Tags to run, each one `--tags=` value that can be neither an option nor a file."""
     if len(tags) > TAGS_MAX:
         raise InvalidInput("tags", f"at most {TAGS_MAX} tags")
     for i, tag in enumerate(tags):
-        if not _TAG_RE.match(tag):
-            raise InvalidInput(f"tags.{i}", "letters, digits, '_', '.', '-' only, 1-100 long")
+        if not _TAG_RE.fullmatch(tag):
+            raise InvalidInput(
+                f"tags.{i}",
+                "letters, digits, '_', '.', '-' only, 1-100 long, starting with a letter, "
+                "a digit or '_'",
+            )
     return tags
 
 
 def validate_limit(limit: str | None) -> str | None:
+    """A host pattern for `--limit=`: no file (`@`), no regex (`~`), no option (`-`)."""
     if limit is None:
         return None
-    if not limit or len(limit) > LIMIT_MAX_LEN or not _LIMIT_RE.match(limit):
-        raise InvalidInput("limit", "must be an Ansible host pattern")
+    if not limit or len(limit) > LIMIT_MAX_LEN or not _LIMIT_RE.fullmatch(limit):
+        raise InvalidInput(
+            "limit", "must be an Ansible host pattern (no '@' file, '~' regex or spaces)"
+        )
+    # Ansible splits a limit on commas; no element may start like an option either.
+    if any(part.lstrip("!&").startswith("-") for part in limit.split(",")):
+        raise InvalidInput("limit", "a host pattern cannot start with '-'")
     return limit

@@ -53,6 +53,7 @@ class CredentialKind(StrEnum):
     TOKEN = "token"  # a personal API token
     AGENT = "agent"  # an agent token, bound to one tenant
     JWT = "jwt"  # an OIDC access token
+    TICKET = "ticket"  # a stream ticket: one run's log stream, read-only (domain.stream_ticket)
 
 
 @dataclass(frozen=True)

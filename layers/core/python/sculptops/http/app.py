@@ -10,6 +10,8 @@ from fastapi import APIRouter, FastAPI
 
 from sculptops import __version__
 from sculptops.http import errors
+from sculptops.http.body import InputGuard
+from sculptops.http.headers import SecurityHeaders
 
 DESCRIPTION = """
 SculptOps runs Ansible playbooks for teams.
@@ -21,30 +23,6 @@ Revocation is immediate: the gateway does not cache authorizer results.
 `/api/v1/{tenant_id}/...` is canonical (snake_case; `{tenant_id}` is a slug or `active`); `/api/...`
 is the same operation on your active tenant with camelCase JSON.
 """
-
-
-MAX_BODY_BYTES = 1024 * 1024
-
-
-class BodyLimit:
-    """413 for a request body over MAX_BODY_BYTES, before anything parses it."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            length = dict(scope.get("headers") or []).get(b"content-length")
-            if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
-                from fastapi.responses import JSONResponse
-
-                response = JSONResponse(
-                    status_code=413,
-                    content={"message": f"Request body over {MAX_BODY_BYTES // 1024} KiB"},
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 def create_app(routers: Iterable[APIRouter], *, title: str = "SculptOps API") -> FastAPI:
@@ -61,7 +39,9 @@ def create_app(routers: Iterable[APIRouter], *, title: str = "SculptOps API") ->
     errors.install(app)
     for router in routers:
         app.include_router(router)
-    app.add_middleware(BodyLimit)
+    # Body bytes as received, JSON depth, text rules: before anything parses (DESIGN §4).
+    app.add_middleware(InputGuard)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, 413 included
     return app
 
 

@@ -10,7 +10,7 @@ import functools
 import operator
 import types
 from datetime import date, datetime
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, create_model
 from pydantic.alias_generators import to_camel
@@ -35,20 +35,24 @@ class Schema(BaseModel):
 
 class Out(BaseModel):
     model_config = ConfigDict(validate_by_name=True)
+    # Fields whose type differs on the compatibility surface: name -> (type, description).
+    compat_types: ClassVar[dict[str, tuple[Any, str]]] = {}
 
 
 @functools.cache
 def camel(model: type[BaseModel]) -> type[BaseModel]:
     """The camelCase variant of an output model (nested models converted too)."""
     fields: dict[str, Any] = {}
+    overrides: dict[str, tuple[Any, str]] = getattr(model, "compat_types", {})
     for name, info in model.model_fields.items():
+        annotation, description = overrides.get(name, (info.annotation, info.description))
         fields[name] = (
-            _camel_type(info.annotation),
+            _camel_type(annotation),
             Field(
                 default=info.default,
                 serialization_alias=to_camel(name),
                 validation_alias=_both(name),
-                description=info.description,
+                description=description,
             ),
         )
     return create_model(
@@ -260,7 +264,10 @@ class ExecutionIn(Schema):
 
 class ExecutionOut(Out):
     id: str
-    status: str = Field(description="queued, running, success, failed or cancelled")
+    status: str = Field(
+        description="queued, running, success, failed or cancelled; unreadable: a stored record"
+        " that cannot be read back (an admin may delete it)"
+    )
     playbook_id: str
     inventory_id: str
     created_at: datetime
@@ -282,9 +289,15 @@ class ExecutionList(Out):
 
 
 class LogLineOut(Out):
+    # The older docs show a log event as {"line", "level", "ts": 1736934660}: on /api/... `ts` is
+    # epoch seconds, as they promise; on /api/v1 it is ISO-8601.
+    compat_types: ClassVar[dict[str, tuple[Any, str]]] = {
+        "ts": (int, "When the agent read the line, in epoch seconds (UTC)")
+    }
+
     seq: int
-    ts: datetime
-    level: str
+    ts: datetime = Field(description="When the agent read the line (ISO-8601, UTC)")
+    level: str = Field(description="ok, changed, failed, skipped, unreachable, info or error")
     line: str
 
 
@@ -294,6 +307,15 @@ class LogBatch(Out):
     complete: bool = Field(description="The run is over and every line has been returned")
     status: str
     poll_after_ms: int = Field(description="When to poll again")
+
+
+class StreamUrlOut(Out):
+    """A URL that a browser's EventSource can follow without an Authorization header."""
+
+    url: str = Field(
+        description="The log stream's path with a signed `ticket`: this run only, read-only"
+    )
+    expires_at: datetime = Field(description="The ticket fails after this instant")
 
 
 # ---- agents ----

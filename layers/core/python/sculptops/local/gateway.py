@@ -26,17 +26,20 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as StarletteRoute
 
+from sculptops.http.body import MAX_BODY_BYTES, TOO_LARGE
+from sculptops.http.headers import SecurityHeaders
 from sculptops.local.devidp import DevIdentityProvider
 from sculptops.local.project import repo_root
 from sculptops.local.routes import ApiDefinition, GatewayResponse, Route, load_api
 
 log = logging.getLogger("sculptops.gateway")
 
-MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit; every function refuses 1 MiB sooner
 STAGE = "local"
 ACCOUNT = "000000000000"
 API_ID = "local"
@@ -93,6 +96,26 @@ def _invoke(handler: Handler, event: dict[str, Any], context: Any) -> Any:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The body as it arrives, chunked or not; None once it is over the functions' limit.
+
+    API Gateway would buffer up to MAX_BODY and the function then answer 413; reading on past
+    MAX_BODY_BYTES could only end in that same answer, so it stops there.
+    """
+    limit = min(MAX_BODY, MAX_BODY_BYTES)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None  # refused unread
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _lambda_context(function: str) -> SimpleNamespace:
@@ -197,7 +220,8 @@ class LocalGateway:
             "stage": STAGE,
             "resourcePath": route.resource,
             "httpMethod": route.method,
-            "path": f"/{STAGE}{path}",
+            # As behind a custom domain: the local URL carries no stage, so neither does this.
+            "path": path,
             "protocol": "HTTP/1.1",
             "requestId": request_id,
             "requestTimeEpoch": int(time.time() * 1000),
@@ -214,9 +238,11 @@ class LocalGateway:
         if found is None:
             return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id=request_id)
         route, params = found
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return self.gateway_response("REQUEST_TOO_LARGE", request_id=request_id)
+        body = await _read_body(request)
+        if body is None:
+            return JSONResponse(
+                {"message": TOO_LARGE}, status_code=413, headers={"x-amzn-RequestId": request_id}
+            )
         headers, multi_headers = _multi(list(request.headers.items()))
         query_items = parse_qsl(request.url.query, keep_blank_values=True)
         query, multi_query = _multi(query_items)
@@ -325,8 +351,11 @@ class LocalGateway:
 
     async def oidc_token(self, request: Request) -> Response:
         assert self.idp is not None
+        raw = await _read_body(request)
+        if raw is None:
+            return JSONResponse({"message": TOO_LARGE}, status_code=413)
         try:
-            data = json.loads(await request.body() or b"{}")
+            data = json.loads(raw or b"{}")
         except ValueError:
             return JSONResponse({"message": "the body is not valid JSON"}, status_code=400)
         username = data.get("username") if isinstance(data, dict) else None
@@ -359,7 +388,7 @@ class LocalGateway:
                 ),
             ]
         routes.append(StarletteRoute("/{path:path}", self.dispatch, methods=methods))
-        return Starlette(routes=routes)
+        return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
 
 
 def _allows(result: Any, method_arn: str) -> bool:

@@ -71,7 +71,7 @@ def _gateway_responses(resources: list[Any] | dict[str, Any]) -> dict[str, Gatew
                 continue
             props = res["Properties"]
             headers = {
-                k.removeprefix("gatewayresponse.header."): v.strip("'")
+                k.removeprefix("gatewayresponse.header."): static_value(v)
                 for k, v in (props.get("ResponseParameters") or {}).items()
             }
             out[props["ResponseType"]] = GatewayResponse(
@@ -118,3 +118,10 @@ def load_api(path: Path | None = None) -> ApiDefinition:
         gateway_responses=_gateway_responses(doc.get("resources") or []),
         functions=functions,
     )
+
+
+def static_value(value: str) -> str:
+    """A gateway response's static header value: `'text'`, with `\\'` for a quote inside."""
+    if len(value) >= 2 and value[0] == value[-1] == "'":
+        value = value[1:-1]
+    return value.replace("\\'", "'")

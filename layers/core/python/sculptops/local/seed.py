@@ -22,6 +22,10 @@ PING = """- name: ping
     - name: say hello
       ansible.builtin.debug:
         msg: "hello from SculptOps on {{ inventory_hostname }}"
+
+    - name: greet whoever the run says (extra var `who`)
+      ansible.builtin.debug:
+        msg: "Hello, {{ who | default('world') }}"
 """
 
 TENANTS = [Tenant(slug="demo", name="Demo"), Tenant(slug="acme", name="Acme")]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +19,9 @@ from sculptops.local.dynamodb import Backend, die_with_parent, start_backend, st
 log = logging.getLogger("sculptops.serve")
 
 DEMO_USER = "admin@demo"
+# The banner's token: long enough that a token it creates for a month (the README's
+# `sculptops tokens create laptop --days 30`) does not outlive it. The local stack is a dev tool.
+DEMO_TOKEN_DAYS = 90
 
 
 @dataclass
@@ -35,12 +40,20 @@ class LocalStack:
             env = {**os.environ, "SCULPTOPS_AGENT_TOKEN": token}
             self.agents.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "sculptops.cli.main", "agent", "--url", self.base_url],
+                    [
+                        sys.executable,
+                        "-m",
+                        "sculptops.cli.main",
+                        "agent",
+                        "--url",
+                        self.base_url,
+                        "--quiet",  # this process says it instead, naming the tenant
+                    ],
                     env=env,
                     preexec_fn=die_with_parent,  # noqa: PLW1509
                 )
             )
-            log.info("embedded agent for %s started", tenant)
+            log.info("embedded agent for %s polling %s for work", tenant, self.base_url)
 
     def start_sweeper(self, every: float) -> None:
         from sculptops.bootstrap import container
@@ -84,6 +97,42 @@ def check_bind_address(host: str, allow_remote: bool) -> None:
     )
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse a busy port before anything starts, and say how to pick another."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise SystemExit(
+                f"port {port} on {host} is already in use (another `make run`?). Stop that, "
+                f"or pick another port: make run PORT={port + 1}  "
+                f"(or sculptops serve --port {port + 1})"
+            ) from None
+
+
+class QuietIdleClaims(logging.Filter):
+    """Mangum logs every request at INFO; an idle agent's claim (204, no work) every second or
+    two would drown the rest, so it is logged at DEBUG only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if (
+            isinstance(args, tuple)
+            and len(args) == 3
+            and args[0] == "POST"
+            and str(args[1]).endswith("/agents/claim")
+            and args[2] == 204
+        ):
+            if not logging.getLogger(record.name).isEnabledFor(logging.DEBUG):
+                return False
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
 def local_environment(endpoint: str, base_url: str) -> dict[str, str]:
     return {
         "SCULPTOPS_STAGE": "local",
@@ -112,7 +161,10 @@ def start(host: str, port: int, dynamodb: str) -> LocalStack:
     from sculptops.local.tables import create_tables
     from sculptops.services.tokens import NewToken
 
-    backend = start_backend(dynamodb)
+    try:
+        backend = start_backend(dynamodb)
+    except RuntimeError as exc:  # DynamoDB Local without Java or `npm ci`: say so, no traceback
+        raise SystemExit(f"cannot start the embedded DynamoDB: {exc}") from None
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
     base_url = f"http://{shown_host}:{port}"
     os.environ.update(local_environment(backend.endpoint, base_url))
@@ -129,7 +181,7 @@ def start(host: str, port: int, dynamodb: str) -> LocalStack:
     user = c.identity_store.get_user(DEMO_USER)
     assert user is not None
     principal = c.authenticator.act_in(_session_principal(user), ACTIVE)
-    created = c.tokens.create(principal, NewToken(name="make run", expires_in_days=1))
+    created = c.tokens.create(principal, NewToken(name="make run", expires_in_days=DEMO_TOKEN_DAYS))
     agent_tokens = {}
     for tenant in seed.TENANTS:
         admin = next(u for u in seed.USERS if u.memberships.get(tenant.slug) == Role.ADMIN)
@@ -156,7 +208,7 @@ def banner(stack: LocalStack, dynamodb: str) -> str:
 SculptOps local stack is up on {url}  (DynamoDB: {dynamodb}; Ctrl-C stops it)
 
   Swagger UI   {url}/api/v1/docs
-  A token for admin@demo (valid 1 day; created for this run only):
+  A token for admin@demo (valid {DEMO_TOKEN_DAYS} days; created for this run only):
 
     export SCULPTOPS_URL={url}
     export SCULPTOPS_TOKEN={stack.demo_token}
@@ -193,7 +245,9 @@ def serve(
     import uvicorn
 
     check_bind_address(host, allow_remote)
+    check_port_free(host, port)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("mangum.http").addFilter(QuietIdleClaims())
     for noisy in ("werkzeug", "botocore", "pynamodb", "moto"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stack = start(host, port, dynamodb)
@@ -202,6 +256,16 @@ def serve(
     if agents:
         _when_ready(stack, stack.start_agents)
     try:
-        uvicorn.run(stack.app, host=host, port=port, log_level="warning", access_log=False)
+        # proxy_headers off: the client is the TCP peer, never what X-Forwarded-For claims
+        # (uvicorn trusts it from loopback by default), so the failed-auth limiter counts each
+        # client by its real address and no one can lock another out.
+        uvicorn.run(
+            stack.app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
+        )
     finally:
         stack.stop()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sculptops.domain import ids, token_format
 from sculptops.domain.agents import Agent
 from sculptops.domain.catalog import Inventory, Playbook
-from sculptops.domain.errors import Forbidden, InvalidInput, NotFound
+from sculptops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sculptops.domain.executions import Execution, Status
 from sculptops.domain.identity import Caller, CredentialKind
 from sculptops.domain.logs import BATCH_MAX_LINES, Level, LogLine, clip
@@ -42,6 +42,14 @@ class RawLine:
     line: str
     level: Level | None = None
     ts: datetime | None = None
+
+
+def _utc(ts: datetime, index: int) -> datetime:
+    """The agent's time of a line in UTC; 422 for one that UTC cannot hold (year 1 at +14:00)."""
+    try:
+        return ts.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidInput(f"lines.{index}.ts", "is out of range once converted to UTC") from None
 
 
 def _agent(caller: Caller) -> tuple[str, str]:
@@ -134,28 +142,34 @@ class AgentService:
             if execution is None:
                 self._agents.seen(tenant, agent_id, now, None)
                 return None
-            playbook = self._catalog.get_playbook(tenant, execution.playbook_id)
-            inventory = self._catalog.get_inventory(tenant, execution.inventory_id)
-            if playbook is not None and inventory is not None:
-                self._agents.seen(tenant, agent_id, now, execution.id)
-                return ClaimedRun(execution, playbook, inventory)
-            # Deleted after the run was queued: fail it, saying why, and look for the next.
-            missing = "playbook" if playbook is None else "inventory"
-            self._executions.append_logs(
-                tenant,
-                execution.id,
-                agent_id,
-                1,
-                [
-                    LogLine(
-                        1,
-                        now,
-                        Level.ERROR,
-                        f"SculptOps: the {missing} was deleted before the run started",
-                    )
-                ],
-            )
-            self._executions.finish(tenant, execution.id, agent_id, Status.FAILED, -1, now)
+            if execution.status is Status.UNREADABLE:
+                why = "the run's stored record cannot be read"
+            else:
+                playbook = self._catalog.get_playbook(tenant, execution.playbook_id)
+                inventory = self._catalog.get_inventory(tenant, execution.inventory_id)
+                if playbook and playbook.readable and inventory and inventory.readable:
+                    self._agents.seen(tenant, agent_id, now, execution.id)
+                    return ClaimedRun(execution, playbook, inventory)
+                # Deleted after the run was queued (or unreadable): fail it, saying why, and
+                # look for the next.
+                missing, found = (
+                    ("playbook", playbook)
+                    if playbook is None or not playbook.readable
+                    else ("inventory", inventory)
+                )
+                gone = "was deleted before the run started" if found is None else "cannot be read"
+                why = f"the {missing} {gone}"
+            try:
+                self._executions.append_logs(
+                    tenant,
+                    execution.id,
+                    agent_id,
+                    1,
+                    [LogLine(1, now, Level.ERROR, f"SculptOps: {why}")],
+                )
+                self._executions.finish(tenant, execution.id, agent_id, Status.FAILED, -1, now)
+            except Conflict:
+                pass  # a broken record may refuse these writes; it is no longer queued anyway
 
     def heartbeat(self, caller: Caller, execution_id: str) -> Execution:
         """Extend the lease; the answer says whether a cancel was requested."""
@@ -178,7 +192,7 @@ class AgentService:
         numbered = [
             LogLine(
                 seq=first_seq + i,
-                ts=(raw.ts or now).astimezone(UTC),
+                ts=_utc(raw.ts, i) if raw.ts is not None else now,
                 level=raw.level or Level.INFO,
                 line=clip(raw.line),
             )

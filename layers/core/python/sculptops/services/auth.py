@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sculptops.domain import token_format
 from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
 from sculptops.domain.identity import ACTIVE, Caller, CredentialKind, Principal, is_valid_slug
 from sculptops.domain.roles import Role
+from sculptops.domain.stream_ticket import StreamTicket, StreamTickets
 from sculptops.ports import AccessTokenVerifier, Clock, IdentityStore, TokenStore
 
 log = logging.getLogger(__name__)
 
 # last_used_at is written at most this often per token, so the hot path usually writes nothing.
 TOUCH_EVERY = timedelta(minutes=5)
+# The one route a stream ticket opens, on both surfaces (API Gateway resource paths), GET only.
+STREAM_RESOURCES = frozenset(
+    {"/api/v1/{tenant_id}/executions/{id}/logs/stream", "/api/executions/{id}/logs/stream"}
+)
 
 
 @dataclass(frozen=True)
 class AuthConfig:
     token_prefix: str
     agent_prefix: str
+    # Derived from the token pepper (domain.stream_ticket.derive_key); None: no stream tickets.
+    stream_ticket_key: bytes | None = field(default=None, repr=False)
 
 
 def credential_from_headers(headers: Mapping[str, str | None]) -> str | None:
@@ -38,6 +45,21 @@ def credential_from_headers(headers: Mapping[str, str | None]) -> str | None:
     if api_key is not None and api_key.strip():
         return api_key.strip()
     return None
+
+
+def stream_ticket_in(
+    method: str | None, resource: str | None, query: Mapping[str, list[str]] | None
+) -> str | None:
+    """The `ticket` query parameter of a GET on a run's log stream; None on any other request.
+
+    A ticket given twice is returned as an empty string, which no ticket matches.
+    """
+    if method != "GET" or resource not in STREAM_RESOURCES or not query:
+        return None
+    values = query.get("ticket") or []
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else ""
 
 
 def looks_like_jwt(value: str) -> bool:
@@ -64,6 +86,8 @@ class Authenticator:
         self._hasher = hasher
         self._clock = clock
         self._jwt = jwt_verifier
+        key = config.stream_ticket_key
+        self._tickets = StreamTickets(key) if key else None
 
     def authenticate(self, credential: str | None) -> Principal:
         """Who presents this credential. NotAuthenticated for anything not usable right now."""
@@ -133,6 +157,48 @@ class Authenticator:
         if isinstance(exp, int | float):
             expires = datetime.fromtimestamp(exp, UTC)
         return Principal(kind=CredentialKind.JWT, subject=subject, user=user, expires_at=expires)
+
+    def issue_stream_ticket(self, caller: Caller, execution_id: str) -> StreamTicket:
+        """A ticket that lets the caller's user read one run's log stream, as at most a viewer.
+
+        The caller must already have been allowed to read that run (the route checks it).
+        """
+        if self._tickets is None:
+            raise Unavailable("stream URLs need SCULPTOPS_TOKEN_PEPPER to be set", 60)
+        if caller.tenant is None or caller.kind in (CredentialKind.AGENT, CredentialKind.TICKET):
+            raise Forbidden("only a person's credential can ask for a stream URL")
+        return self._tickets.issue(
+            caller.tenant, execution_id, caller.subject, self._clock.now(), caller.expires_at
+        )
+
+    def authenticate_stream_ticket(
+        self, ticket: str, tenant_ref: str | None, execution_id: str
+    ) -> Caller:
+        """The caller a stream ticket stands for: its user, in its tenant, as at most a viewer.
+
+        Only for a GET on the log stream of that very run (`stream_ticket_in`). NotAuthenticated
+        for a malformed, forged, expired or other-run or other-tenant ticket, or one issued
+        before its user revoked all their tokens; Forbidden once the user left the tenant.
+        """
+        if self._tickets is None:
+            raise NotAuthenticated("tickets-disabled")
+        verified = self._tickets.verify(ticket, execution_id, self._clock.now())
+        if tenant_ref not in (ACTIVE, verified.tenant):
+            raise NotAuthenticated("bad-ticket")
+        user = self._identities.get_user(verified.subject)
+        if user is None:
+            raise NotAuthenticated("unknown-user")
+        revoked_before = user.tokens_revoked_before
+        if revoked_before is not None and verified.issued_at < revoked_before:
+            raise NotAuthenticated("revoked")
+        principal = Principal(
+            kind=CredentialKind.TICKET,
+            subject=user.id,
+            user=user,
+            expires_at=verified.expires_at,
+            ceiling=Role.VIEWER,
+        )
+        return self.act_in(principal, verified.tenant)
 
     def act_in(self, principal: Principal, tenant_ref: str | None) -> Caller:
         """The principal acting in a tenant (a slug, `active`, or None for tenant-less routes)."""

@@ -6,18 +6,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sculptops.domain import ids
-from sculptops.domain.catalog import validate_vars
-from sculptops.domain.errors import Forbidden, InvalidInput, NotFound
+from sculptops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sculptops.domain.executions import (
     Execution,
     ExecutionPage,
     Status,
-    validate_limit,
-    validate_tags,
 )
 from sculptops.domain.identity import Caller, CredentialKind
 from sculptops.domain.logs import LogLine
 from sculptops.domain.roles import Role
+from sculptops.domain.run_parameters import validate_run_parameters
 from sculptops.ports import CatalogStore, Clock, ExecutionStore
 
 LIST_LIMIT_DEFAULT = 50
@@ -63,6 +61,10 @@ class ExecutionService:
         self._catalog = catalog
         self._clock = clock
 
+    def authorize_trigger(self, caller: Caller) -> None:
+        """Forbidden unless the caller may trigger runs here: checked before any replay too."""
+        _human(caller, Role.MEMBER)
+
     def trigger(self, caller: Caller, request: NewExecution) -> Execution:
         """Queue a run of a playbook on an inventory of the caller's tenant (member or admin)."""
         tenant = _human(caller, Role.MEMBER)
@@ -74,6 +76,10 @@ class ExecutionService:
             tenant, request.inventory_id
         ):
             raise InvalidInput("inventory_id", f"no inventory {request.inventory_id} in {tenant}")
+        # Data, never code or options: reserved names, `--limit=`/`--tags=` values (422).
+        extra_vars, tags, limit = validate_run_parameters(
+            request.extra_vars, request.tags, request.limit
+        )
         now = self._clock.now()
         execution = Execution(
             id=ids.sortable_id("exe", int(now.timestamp() * 1000)),
@@ -85,9 +91,9 @@ class ExecutionService:
             triggered_by=caller.subject,
             credential_kind=caller.kind.value,
             credential_id=caller.credential_id,
-            extra_vars=validate_vars(request.extra_vars, "extra_vars"),
-            tags=validate_tags(request.tags),
-            limit=validate_limit(request.limit),
+            extra_vars=extra_vars,
+            tags=tags,
+            limit=limit,
         )
         self._store.create(execution)
         return execution
@@ -148,3 +154,12 @@ class ExecutionService:
         return LogView(
             lines=lines, next=last, complete=complete, status=execution.status, poll_after_ms=poll
         )
+
+    def delete(self, caller: Caller, execution_id: str) -> None:
+        """Delete a finished run and its log (admin); a queued or running one must be cancelled."""
+        tenant = _human(caller, Role.ADMIN)
+        execution = self.get(caller, execution_id)
+        if not execution.status.terminal:
+            raise Conflict(f"execution {execution_id} is {execution.status.value}: cancel it first")
+        if not self._store.delete(tenant, execution_id):
+            raise NotFound(f"execution {execution_id} not found")

@@ -4,6 +4,13 @@
 - same key while the first is in flight: Conflict (409);
 - same key, another body: InvalidInput (422);
 - keys expire after 24 hours. A first request that fails releases the key, so a retry runs.
+
+A replay is authorized like a first request (DESIGN §3): the route checks the caller's right to
+the operation before `run`, since a replay skips `action` and every check inside it. Keys are
+scoped per user (tenant, subject, operation), not per credential, as Stripe scopes them per
+account: a client that retries with its rotated token, or a user who retries from the CLI what the
+console sent, gets the first answer rather than a second run. The replayed body is one the
+authorized caller could read anyway.
 """
 
 from __future__ import annotations
@@ -45,7 +52,10 @@ class IdempotencyService:
         body: Any,
         action: Callable[[], tuple[int, str]],
     ) -> Outcome:
-        """Run `action` once per (tenant, caller, key); replay its (status, body) afterwards."""
+        """Run `action` once per (tenant, user, key); replay its (status, body) afterwards.
+
+        Authorize the caller for `operation` before calling this: a replay does not run `action`.
+        """
         validate_key(key)
         scoped = f"{caller.tenant}|{caller.subject}|{operation}|{key}"
         digest = fingerprint(operation, body)

@@ -1,19 +1,35 @@
-"""Personal API tokens: create (value shown once), list, delete one, revoke all."""
+"""Personal API tokens: create (value shown once), list, delete one, revoke all.
+
+A token's ceiling governs token management too (DESIGN §3): a token with a ceiling lists, deletes
+and revokes only tokens whose ceiling is at most its own; a JWT session or a token without a
+ceiling manages all of its owner's tokens. Deleting a token deletes every token it minted,
+transitively; a child minted while its parent is being deleted is caught by `_confirm_parent`.
+"""
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sculptops.domain import ids, token_format
-from sculptops.domain.errors import Forbidden, InvalidInput, NotFound
+from sculptops.domain.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from sculptops.domain.identity import Caller, CredentialKind, Tenant
 from sculptops.domain.roles import Role
-from sculptops.domain.tokens import DAYS_MAX, DAYS_MIN, NAME_MAX, StoredToken, TokenPage
+from sculptops.domain.tokens import (
+    DAYS_MAX,
+    DAYS_MIN,
+    NAME_MAX,
+    StoredToken,
+    TokenPage,
+    descendants,
+    may_manage,
+)
 from sculptops.ports import Clock, IdentityStore, TokenStore
 
 LIST_LIMIT_DEFAULT = 100
 LIST_LIMIT_MAX = 1000
+ABOVE_CEILING = "this token cannot manage a token with a higher ceiling"
 
 
 @dataclass(frozen=True)
@@ -80,7 +96,27 @@ class TokenService:
             created_by=caller.credential_id,
         )
         self._tokens.put(token)
+        self._confirm_parent(caller, token)
         return CreatedToken(token=token, value=value)
+
+    def _confirm_parent(self, caller: Caller, child: StoredToken) -> None:
+        """Undo a mint whose parent was deleted or revoked while the child was being written.
+
+        Checked after the put, with strongly consistent reads: a parent deleted before this point
+        is seen here, and one deleted after it finds the child when it cascades. The
+        authorizer's hot path gains no read.
+        """
+        if caller.kind is not CredentialKind.TOKEN or caller.credential_id is None:
+            return
+        parent = self._tokens.find(caller.subject, caller.credential_id)
+        alive = parent is not None and self._tokens.get(parent.digest) is not None
+        if alive and parent is not None:
+            user = self._identities.get_user(caller.subject)
+            watermark = user.tokens_revoked_before if user is not None else None
+            alive = user is not None and (watermark is None or parent.created_at > watermark)
+        if not alive:
+            self._tokens.delete(child)
+            raise NotAuthenticated("parent-revoked")
 
     def _tenant_of(self, caller: Caller) -> Tenant:
         if caller.tenant is None:
@@ -140,24 +176,65 @@ class TokenService:
         return requested
 
     def list(self, caller: Caller, cursor: str | None, limit: int) -> TokenPage:
-        """The caller's tokens, newest first; never a value or a digest."""
+        """The caller's tokens it may manage, newest first; never a value or a digest."""
         self._personal(caller)
         if not 1 <= limit <= LIST_LIMIT_MAX:
             raise InvalidInput("limit", f"must be between 1 and {LIST_LIMIT_MAX}")
         if cursor is not None and not ids.is_id(cursor, "tok"):
             raise InvalidInput("cursor", "is not a cursor this API returned")
-        return self._tokens.list_for_owner(caller.subject, cursor, limit)
+        ceiling = _manages_up_to(caller)
+        if ceiling is None:
+            return self._tokens.list_for_owner(caller.subject, cursor, limit)
+        shown: builtins.list[StoredToken] = []
+        while True:  # bounded: every page moves the cursor on, and the owner's tokens are finite
+            page = self._tokens.list_for_owner(caller.subject, cursor, limit)
+            for token in page.tokens:
+                if may_manage(ceiling, token):
+                    shown.append(token)
+                    if len(shown) == limit:
+                        more = token is not page.tokens[-1] or page.next_cursor is not None
+                        return TokenPage(shown, token.id if more else None)
+            if page.next_cursor is None:
+                return TokenPage(shown, None)
+            cursor = page.next_cursor
 
     def delete(self, caller: Caller, token_id: str) -> None:
-        """Delete one of the caller's tokens; it is refused from the next request on."""
+        """Delete one of the caller's tokens and every token it minted; refused from now on."""
         self._personal(caller)
         token = self._tokens.find(caller.subject, token_id) if ids.is_id(token_id, "tok") else None
-        if token is None or not self._tokens.delete(token):
+        if token is None:
+            raise NotFound(f"token {token_id} not found")
+        if not may_manage(_manages_up_to(caller), token):
+            raise Forbidden(ABOVE_CEILING)
+        if not self.delete_with_descendants(token):
             raise NotFound(f"token {token_id} not found")
 
+    def delete_with_descendants(self, token: StoredToken) -> bool:
+        """Delete a token, then every token it minted, transitively. False if it was gone.
+
+        The token goes first, so that it can mint nothing more while its children are found.
+        """
+        deleted = self._tokens.delete(token)
+        doomed = descendants(self._all_of(token.owner), [token.id])
+        self._tokens.delete_many(doomed)
+        return deleted
+
     def revoke_all(self, caller: Caller) -> int:
-        """Revoke every token of the caller: at once by watermark, then delete them all."""
+        """Revoke every token the caller may manage.
+
+        A JWT session or a token without a ceiling revokes all of the owner's tokens at once by
+        watermark, then deletes them. A token with a ceiling deletes only the tokens whose
+        ceiling is at most its own (itself included) and the tokens they minted; the watermark,
+        which would revoke tokens above it, is left alone.
+        """
         self._personal(caller)
+        ceiling = _manages_up_to(caller)
+        if ceiling is not None:
+            everything = self._all_of(caller.subject)
+            mine = [t for t in everything if may_manage(ceiling, t)]
+            doomed = {t.id: t for t in mine}
+            doomed.update((t.id, t) for t in descendants(everything, [*doomed]))
+            return self._tokens.delete_many(doomed.values())
         self._identities.revoke_tokens_before(caller.subject, self._clock.now())
         deleted = 0
         cursor: str | None = None
@@ -168,7 +245,23 @@ class TokenService:
                 return deleted
             cursor = page.next_cursor
 
+    def _all_of(self, owner: str) -> builtins.list[StoredToken]:
+        # `builtins.`: in this class, `list` is the method above.
+        found: builtins.list[StoredToken] = []
+        cursor: str | None = None
+        while True:
+            page = self._tokens.list_for_owner(owner, cursor, LIST_LIMIT_MAX)
+            found.extend(page.tokens)
+            if page.next_cursor is None:
+                return found
+            cursor = page.next_cursor
+
     @staticmethod
     def _personal(caller: Caller) -> None:
         if caller.kind is CredentialKind.AGENT:
             raise Forbidden("agent tokens have no personal tokens")
+
+
+def _manages_up_to(caller: Caller) -> Role | None:
+    """The highest ceiling the caller may manage; None for no limit (a JWT, an unlimited token)."""
+    return caller.ceiling

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DeleteError
 
+from sculptops.adapters.dynamodb import readback as rb
 from sculptops.adapters.dynamodb.errors import is_conditional_failure, translated
 from sculptops.domain.catalog import Host, Inventory, Playbook
 
 PB = "PB#"
 INV = "INV#"
+UNREADABLE_NAME = "[unreadable]"
+
+
+def _vars(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError("vars is not an object")
+    return value
 
 
 class DynamoCatalogStore:
@@ -41,28 +50,46 @@ class DynamoCatalogStore:
 
     @staticmethod
     def _playbook(item: Any) -> Playbook:
+        """The stored playbook; a readable=False stand-in when it cannot be read whole."""
+        readable = not item.broken and all(
+            isinstance(getattr(item, n, None), str) for n in ("id", "name", "content")
+        )
+        if not readable:
+            rb.unreadable("playbook")
         return Playbook(
-            id=item.id,
-            tenant=item.tenant,
-            name=item.name,
-            content=item.content or "",
-            created_at=item.created_at,
-            updated_at=item.updated_at,
+            id=rb.text(item.id or item.sk.removeprefix(PB)),
+            tenant=rb.text(item.tenant),
+            name=rb.text(item.name) if readable else UNREADABLE_NAME,
+            content=rb.text(item.content) if readable else "",
+            created_at=rb.when(item.created_at),
+            updated_at=rb.when(item.updated_at),
+            readable=readable and isinstance(item.created_at, datetime),
         )
 
     @staticmethod
     def _inventory(item: Any) -> Inventory:
-        hosts = [
-            Host(name=h["name"], vars=h.get("vars") or {}) for h in json.loads(item.hosts or "[]")
-        ]
+        """The stored inventory; a readable=False stand-in when it cannot be read whole."""
+        try:
+            if item.broken or not isinstance(item.name, str):
+                raise ValueError("unreadable attributes")
+            hosts = [
+                Host(name=rb.text(h["name"]), vars=_vars(h.get("vars") or {}))
+                for h in rb.load_json(item.hosts, [])
+            ]
+            group_vars = _vars(rb.load_json(item.vars, {}))
+            name, readable = rb.text(item.name), isinstance(item.created_at, datetime)
+        except rb.CONVERSION_ERRORS as exc:
+            rb.unreadable("inventory", exc)
+            hosts, group_vars, name, readable = [], {}, UNREADABLE_NAME, False
         return Inventory(
-            id=item.id,
-            tenant=item.tenant,
-            name=item.name,
+            id=rb.text(item.id or item.sk.removeprefix(INV)),
+            tenant=rb.text(item.tenant),
+            name=name,
             hosts=hosts,
-            vars=json.loads(item.vars or "{}"),
-            created_at=item.created_at,
-            updated_at=item.updated_at,
+            vars=group_vars,
+            created_at=rb.when(item.created_at),
+            updated_at=rb.when(item.updated_at),
+            readable=readable,
         )
 
     def put_playbook(self, playbook: Playbook) -> None:

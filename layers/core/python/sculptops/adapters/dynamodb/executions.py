@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
+from sculptops.adapters.dynamodb import readback as rb
 from sculptops.adapters.dynamodb.errors import is_conditional_failure, translated
 from sculptops.domain.errors import Conflict, NotFound
 from sculptops.domain.executions import Execution, ExecutionPage, Status
@@ -21,6 +22,25 @@ from sculptops.domain.logs import Level, LogLine, LogPage, chunked
 
 HEAD = "Z"
 RUNNING_SHARD = "running"
+UNREADABLE_LINE = "SculptOps: this stored log line cannot be read"
+
+
+def _vars(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError("extra_vars is not an object")
+    return value
+
+
+def _require(item: Any, *names: str) -> None:
+    for name in names:
+        if not isinstance(getattr(item, name, None), str):
+            raise ValueError(f"no {name}")
+
+
+def _plain(item: Any, name: str) -> str:
+    """One string attribute of a broken item, or "" when that one is broken too."""
+    value = getattr(item, name, None)
+    return rb.text(value) if isinstance(value, str) else ""
 
 
 def chunk_sk(last_seq: int) -> str:
@@ -44,27 +64,54 @@ class DynamoExecutionStore:
 
     @staticmethod
     def _execution(item: Any) -> Execution:
+        """The stored head as a domain object; a placeholder when it cannot be read whole."""
+        try:
+            if item.broken:
+                raise ValueError("unreadable attributes")
+            _require(item, "id", "tenant", "playbook_id", "inventory_id", "triggered_by")
+            if not isinstance(item.created_at, datetime):
+                raise ValueError("no created_at")
+            return Execution(
+                id=rb.text(item.id),
+                tenant=rb.text(item.tenant),
+                status=Status(item.status),
+                playbook_id=rb.text(item.playbook_id),
+                inventory_id=rb.text(item.inventory_id),
+                created_at=item.created_at,
+                triggered_by=rb.text(item.triggered_by),
+                credential_kind=rb.text(item.credential_kind),
+                credential_id=rb.text_or_none(item.credential_id),
+                extra_vars=_vars(rb.load_json(item.extra_vars, {})),
+                tags=[rb.text(t) for t in item.tags or []],
+                limit=rb.text_or_none(item.host_limit),
+                started_at=item.started_at,
+                finished_at=item.finished_at,
+                exit_code=int(item.exit_code) if item.exit_code is not None else None,
+                agent_id=rb.text_or_none(item.agent_id),
+                lease_expires_at=item.lease_expires_at,
+                cancel_requested=bool(item.cancel_requested),
+                log_next_seq=int(item.log_next_seq or 1),
+                error=rb.text_or_none(item.error),
+            )
+        except rb.CONVERSION_ERRORS as exc:
+            rb.unreadable("execution", exc)
+            return DynamoExecutionStore._placeholder(item)
+
+    @staticmethod
+    def _placeholder(item: Any) -> Execution:
+        """What can be read of a broken head, with status `unreadable`: listed, deletable."""
+        tenant, _, from_key = rb.text(item.pk).partition("#")
         return Execution(
-            id=item.id,
-            tenant=item.tenant,
-            status=Status(item.status),
-            playbook_id=item.playbook_id,
-            inventory_id=item.inventory_id,
-            created_at=item.created_at,
-            triggered_by=item.triggered_by,
-            credential_kind=item.credential_kind,
-            credential_id=item.credential_id,
-            extra_vars=json.loads(item.extra_vars or "{}"),
-            tags=list(item.tags or []),
-            limit=item.host_limit,
-            started_at=item.started_at,
-            finished_at=item.finished_at,
-            exit_code=int(item.exit_code) if item.exit_code is not None else None,
-            agent_id=item.agent_id,
-            lease_expires_at=item.lease_expires_at,
-            cancel_requested=bool(item.cancel_requested),
-            log_next_seq=int(item.log_next_seq or 1),
-            error=item.error,
+            id=rb.text(item.id or from_key),
+            tenant=tenant,
+            status=Status.UNREADABLE,
+            playbook_id=_plain(item, "playbook_id"),
+            inventory_id=_plain(item, "inventory_id"),
+            created_at=rb.when(item.created_at),
+            triggered_by=_plain(item, "triggered_by"),
+            credential_kind=_plain(item, "credential_kind"),
+            finished_at=item.finished_at if isinstance(item.finished_at, datetime) else None,
+            error="SculptOps: this run's stored record cannot be read; an admin may delete it",
         )
 
     def _chunk(self, tenant: str, execution_id: str, lines: list[LogLine]) -> Any:
@@ -78,10 +125,27 @@ class DynamoExecutionStore:
 
     @staticmethod
     def _lines(item: Any) -> list[LogLine]:
-        return [
-            LogLine(seq=s, ts=datetime.fromisoformat(t), level=Level(lv), line=text)
-            for s, t, lv, text in json.loads(item.body or "[]")
-        ]
+        """The chunk's lines; a line that cannot be read is shown as such, never a failure."""
+        try:
+            rows = rb.load_json(item.body, [])
+            if not isinstance(rows, list):
+                raise TypeError("not a list")
+        except rb.CONVERSION_ERRORS as exc:
+            rb.unreadable("log chunk", exc)
+            return []
+        lines = []
+        for row in rows:
+            try:
+                s, t, lv, text = row
+                ts = datetime.fromisoformat(t)
+                lines.append(LogLine(seq=int(s), ts=ts, level=Level(lv), line=rb.text(text)))
+            except rb.CONVERSION_ERRORS as exc:
+                seq = row[0] if isinstance(row, list) and row and type(row[0]) is int else None
+                if seq is None:
+                    rb.unreadable("log line", exc)
+                    continue
+                lines.append(LogLine(seq, rb.EPOCH, Level.ERROR, UNREADABLE_LINE))
+        return lines
 
     def _head(self, tenant: str, execution_id: str) -> Any:
         return self._m(_pk(tenant, execution_id), HEAD)
@@ -159,6 +223,44 @@ class DynamoExecutionStore:
                     break
         execution = self._must(tenant, execution_id) if head is None else self._execution(head)
         return LogPage(lines=lines[:limit], execution=execution, more=more or len(lines) > limit)
+
+    # ---- deletion ----
+
+    def delete(self, tenant: str, execution_id: str) -> bool:
+        """The log chunks, then the head, on the condition that its status is the one read.
+
+        Chunks first: if this fails half-way, the run is still listed and a retry finishes the
+        job; a finished run never gains chunks again.
+        """
+        m = self._m
+        with translated():
+            try:
+                head = m.get(_pk(tenant, execution_id), HEAD, consistent_read=True)
+            except m.DoesNotExist:
+                return False
+        current = self._execution(head)
+        if not current.status.terminal:
+            raise Conflict(f"execution {execution_id} is {current.status.value}: cancel it first")
+        condition = m.pk.exists()
+        if isinstance(head.status, str) and "status" not in head.broken:
+            condition = condition & (m.status == head.status)
+        with translated():
+            chunks = m.query(
+                _pk(tenant, execution_id),
+                m.sk.startswith("L#"),
+                consistent_read=True,
+                attributes_to_get=["pk", "sk"],
+            )
+            with m.batch_write() as batch:
+                for chunk in chunks:
+                    batch.delete(chunk)
+            try:
+                self._head(tenant, execution_id).delete(condition=condition)
+            except DeleteError as exc:
+                if is_conditional_failure(exc):
+                    raise Conflict(f"execution {execution_id} changed; retry") from exc
+                raise
+        return True
 
     # ---- transitions ----
 

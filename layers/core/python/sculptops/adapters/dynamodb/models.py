@@ -20,6 +20,7 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from sculptops.adapters.dynamodb.readback import Forgiving
 from sculptops.settings import Settings
 
 
@@ -105,7 +106,7 @@ def build_models(settings: Settings) -> Models:
         last_seen_at = UTCDateTimeAttribute(null=True)
         current_execution = UnicodeAttribute(null=True)
 
-    class CatalogItem(Model):
+    class CatalogItem(Forgiving, Model):
         Meta = _meta(settings, settings.catalog_table)
 
         tenant = UnicodeAttribute(hash_key=True)
@@ -142,7 +143,7 @@ def build_models(settings: Settings) -> Models:
         lease_shard = UnicodeAttribute(hash_key=True)
         lease_epoch = NumberAttribute(range_key=True)
 
-    class ExecutionItem(Model):
+    class ExecutionItem(Forgiving, Model):
         """One partition per execution: log chunks (sk L#<last seq>) then the head (sk Z).
 
         The head sorts after the chunks, so one Query from the reader's cursor to `Z` returns

@@ -62,7 +62,7 @@ def build_router(surface: Surface) -> APIRouter:
         slash_too=True,
         status_code=201,
         response_model=m(AgentCreated),
-        summary="Register an agent",
+        summary="Register Agent",
     )
     def register_agent(caller: CallerDep, body: AgentIn) -> dict[str, Any]:
         """Register an agent for this tenant (admin); its token is in this response only."""
@@ -70,7 +70,7 @@ def build_router(surface: Surface) -> APIRouter:
         return {**agent_out(registered.agent), "token": registered.token}
 
     @route(
-        router, "GET", "/agents", slash_too=True, response_model=m(AgentList), summary="List agents"
+        router, "GET", "/agents", slash_too=True, response_model=m(AgentList), summary="List Agents"
     )
     def list_agents(caller: CallerDep) -> dict[str, Any]:
         """The tenant's agents with when they were last seen and what they run."""
@@ -83,7 +83,7 @@ def build_router(surface: Surface) -> APIRouter:
         status_code=204,
         response_class=Response,
         responses={404: {"description": "No such agent"}},
-        summary="Remove an agent",
+        summary="Delete Agent",
     )
     def remove_agent(caller: CallerDep, agent_id: str) -> Response:
         """Remove an agent (admin); its token fails at once."""
@@ -96,7 +96,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/agents/claim",
         response_model=m(ClaimOut),
         responses={204: {"description": "Nothing queued"}},
-        summary="Claim the next run",
+        summary="Claim Next Run",
     )
     def claim(caller: CallerDep) -> Any:
         """Agent protocol: take the oldest queued run of the tenant (204 when there is none)."""
@@ -115,7 +115,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/executions/{execution_id}/heartbeat",
         response_model=m(HeartbeatOut),
         responses=PROTOCOL,
-        summary="Heartbeat",
+        summary="Send Heartbeat",
     )
     def heartbeat(caller: CallerDep, execution_id: str) -> dict[str, Any]:
         """Agent protocol: extend the lease; says whether a cancel was requested."""
@@ -132,7 +132,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/executions/{execution_id}/logs",
         response_model=m(AgentLogAck),
         responses=PROTOCOL,
-        summary="Append log lines",
+        summary="Append Log Lines",
     )
     def append_logs(caller: CallerDep, execution_id: str, body: AgentLogBatch) -> dict[str, Any]:
         """Agent protocol: a batch of lines from first_seq on; a resent batch is stored once."""
@@ -146,7 +146,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/executions/{execution_id}/finish",
         response_model=m(ExecutionOut),
         responses=PROTOCOL,
-        summary="Finish a run",
+        summary="Finish Run",
     )
     def finish(caller: CallerDep, execution_id: str, body: FinishIn) -> dict[str, Any]:
         """Agent protocol: report the exit code; the terminal status is written once."""

@@ -57,7 +57,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/playbooks",
         slash_too=True,
         response_model=m(PlaybookList),
-        summary="List playbooks",
+        summary="List Playbooks",
     )
     def list_playbooks(caller: CallerDep) -> dict[str, Any]:
         """Every playbook of the tenant: id, name, last update."""
@@ -73,7 +73,7 @@ def build_router(surface: Surface) -> APIRouter:
         slash_too=True,
         status_code=201,
         response_model=m(PlaybookOut),
-        summary="Add a playbook",
+        summary="Create Playbook",
     )
     def create_playbook(caller: CallerDep, body: PlaybookIn) -> dict[str, Any]:
         """Add a playbook (admin); its YAML must be a list of plays, each with `hosts`."""
@@ -85,7 +85,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/playbooks/{playbook_id}",
         response_model=m(PlaybookOut),
         responses=NOT_FOUND,
-        summary="Get a playbook",
+        summary="Get Playbook",
     )
     def get_playbook(caller: CallerDep, playbook_id: str) -> dict[str, Any]:
         """One playbook with its content."""
@@ -97,7 +97,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/playbooks/{playbook_id}",
         response_model=m(PlaybookOut),
         responses=NOT_FOUND,
-        summary="Replace a playbook",
+        summary="Update Playbook",
     )
     def replace_playbook(caller: CallerDep, playbook_id: str, body: PlaybookIn) -> dict[str, Any]:
         """Replace a playbook's name and content (admin)."""
@@ -112,7 +112,7 @@ def build_router(surface: Surface) -> APIRouter:
         status_code=204,
         response_class=Response,
         responses=NOT_FOUND,
-        summary="Delete a playbook",
+        summary="Delete Playbook",
     )
     def delete_playbook(caller: CallerDep, playbook_id: str) -> Response:
         """Delete a playbook (admin)."""
@@ -125,7 +125,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/inventories",
         slash_too=True,
         response_model=m(InventoryList),
-        summary="List inventories",
+        summary="List Inventories",
     )
     def list_inventories(caller: CallerDep) -> dict[str, Any]:
         """Every inventory of the tenant: id, name, number of hosts."""
@@ -144,7 +144,7 @@ def build_router(surface: Surface) -> APIRouter:
         slash_too=True,
         status_code=201,
         response_model=m(InventoryOut),
-        summary="Add an inventory",
+        summary="Create Inventory",
     )
     def create_inventory(caller: CallerDep, body: InventoryIn) -> dict[str, Any]:
         """Add an inventory (admin): hosts with their vars, and group vars."""
@@ -158,7 +158,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/inventories/{inventory_id}",
         response_model=m(InventoryOut),
         responses=NOT_FOUND,
-        summary="Get an inventory",
+        summary="Get Inventory",
     )
     def get_inventory(caller: CallerDep, inventory_id: str) -> dict[str, Any]:
         """One inventory with its hosts and vars."""
@@ -170,7 +170,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/inventories/{inventory_id}",
         response_model=m(InventoryOut),
         responses=NOT_FOUND,
-        summary="Replace an inventory",
+        summary="Update Inventory",
     )
     def replace_inventory(
         caller: CallerDep, inventory_id: str, body: InventoryIn
@@ -189,7 +189,7 @@ def build_router(surface: Surface) -> APIRouter:
         status_code=204,
         response_class=Response,
         responses=NOT_FOUND,
-        summary="Delete an inventory",
+        summary="Delete Inventory",
     )
     def delete_inventory(caller: CallerDep, inventory_id: str) -> Response:
         """Delete an inventory (admin)."""

@@ -4,16 +4,27 @@
 # depend on the surface, which are closure variables, when each route is defined.
 
 import json
+import re
+from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from sculptops.bootstrap import container
 from sculptops.domain.errors import InvalidInput
 from sculptops.domain.executions import Execution, Status
+from sculptops.domain.logs import LogLine
+from sculptops.domain.stream_ticket import MAX_LENGTH
 from sculptops.http.caller import CallerDep
-from sculptops.http.schemas import ExecutionIn, ExecutionList, ExecutionOut, LogBatch
+from sculptops.http.schemas import (
+    ExecutionIn,
+    ExecutionList,
+    ExecutionOut,
+    LogBatch,
+    StreamUrlOut,
+)
 from sculptops.http.surfaces import SURFACES, Surface, route
 from sculptops.services.executions import (
     LIST_LIMIT_DEFAULT,
@@ -26,6 +37,10 @@ from sculptops.services.executions import (
 
 NOT_FOUND = {404: {"description": "Not in this tenant"}}
 SSE_MIN_RETRY_MS = 250
+TICKET_DOC = (
+    "A stream ticket from `POST .../logs/stream-url`, for clients that cannot send "
+    "Authorization (a browser's EventSource); ignored when a header credential is present"
+)
 
 
 def execution_out(e: Execution) -> dict[str, Any]:
@@ -48,12 +63,15 @@ def execution_out(e: Execution) -> dict[str, Any]:
     }
 
 
-def log_batch(view: LogView) -> dict[str, Any]:
+def log_event(ln: LogLine, epoch: bool) -> dict[str, Any]:
+    """One log line; `epoch`: `ts` in epoch seconds, as the older docs show on /api/..."""
+    ts: datetime | int = int(ln.ts.timestamp()) if epoch else ln.ts
+    return {"seq": ln.seq, "line": ln.line, "level": ln.level.value, "ts": ts}
+
+
+def log_batch(view: LogView, epoch: bool = False) -> dict[str, Any]:
     return {
-        "lines": [
-            {"seq": ln.seq, "ts": ln.ts, "level": ln.level.value, "line": ln.line}
-            for ln in view.lines
-        ],
+        "lines": [log_event(ln, epoch) for ln in view.lines],
         "next": view.next,
         "complete": view.complete,
         "status": view.status.value,
@@ -61,16 +79,14 @@ def log_batch(view: LogView) -> dict[str, Any]:
     }
 
 
-def sse_body(view: LogView) -> str:
+def sse_body(view: LogView, epoch: bool = False) -> str:
     """The batch as Server-Sent Events: a retry hint, then one event per line (id = seq)."""
     retry = f"retry: {max(view.poll_after_ms, SSE_MIN_RETRY_MS)}\n"
     if not view.lines:
         return retry + "\n"  # no event: the client only learns when to come back
     parts = []
     for i, ln in enumerate(view.lines):
-        data = json.dumps(
-            {"seq": ln.seq, "line": ln.line, "level": ln.level.value, "ts": ln.ts.isoformat()}
-        )
+        data = json.dumps(log_event(ln, epoch), default=datetime.isoformat)
         parts.append(f"{retry if i == 0 else ''}id: {ln.seq}\ndata: {data}\n\n")
     return "".join(parts)
 
@@ -87,7 +103,7 @@ def build_router(surface: Surface) -> APIRouter:
         slash_too=True,
         status_code=201,
         response_model=m(ExecutionOut),
-        summary="Run a playbook",
+        summary="Trigger Playbook Run",
         responses={409: {"description": "The same Idempotency-Key is in flight"}},
     )
     def create_execution(
@@ -104,6 +120,7 @@ def build_router(surface: Surface) -> APIRouter:
             limit=body.limit,
         )
         services = container()
+        services.executions.authorize_trigger(caller)  # a replay is authorized like a first call
         if idempotency_key is None:
             return execution_out(services.executions.trigger(caller, request))
 
@@ -128,7 +145,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/executions",
         slash_too=True,
         response_model=m(ExecutionList),
-        summary="List executions",
+        summary="List Executions",
     )
     def list_executions(
         caller: CallerDep,
@@ -150,7 +167,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/executions/{execution_id}",
         response_model=m(ExecutionOut),
         responses=NOT_FOUND,
-        summary="Get an execution",
+        summary="Get Execution Status",
     )
     def get_execution(caller: CallerDep, execution_id: str) -> dict[str, Any]:
         """Status, timing and exit code of one run."""
@@ -162,7 +179,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/executions/{execution_id}/cancel",
         response_model=m(ExecutionOut),
         responses={**NOT_FOUND, 409: {"description": "Already finished"}},
-        summary="Cancel an execution",
+        summary="Cancel Execution",
     )
     def cancel_execution(caller: CallerDep, execution_id: str) -> dict[str, Any]:
         """Queued: cancelled at once. Running: cancelled when its agent stops it."""
@@ -170,11 +187,25 @@ def build_router(surface: Surface) -> APIRouter:
 
     @route(
         router,
+        "DELETE",
+        "/executions/{execution_id}",
+        status_code=204,
+        response_class=Response,
+        responses={**NOT_FOUND, 409: {"description": "Queued or running: cancel it first"}},
+        summary="Delete an execution",
+    )
+    def delete_execution(caller: CallerDep, execution_id: str) -> Response:
+        """Delete a finished run and its log (admin); a queued or running one answers 409."""
+        container().executions.delete(caller, execution_id)
+        return Response(status_code=204)
+
+    @route(
+        router,
         "GET",
         "/executions/{execution_id}/logs",
         response_model=m(LogBatch),
         responses=NOT_FOUND,
-        summary="Poll an execution's log",
+        summary="Get Execution Logs",
     )
     def get_logs(
         caller: CallerDep,
@@ -183,7 +214,8 @@ def build_router(surface: Surface) -> APIRouter:
         limit: Annotated[int, Query(ge=1, le=LOG_LIMIT_MAX)] = LOG_LIMIT_DEFAULT,
     ) -> dict[str, Any]:
         """The lines after a cursor; `complete` once the run is over and you have them all."""
-        return log_batch(container().executions.logs(caller, execution_id, after, limit))
+        view = container().executions.logs(caller, execution_id, after, limit)
+        return log_batch(view, epoch=surface.camel)
 
     @route(
         router,
@@ -195,7 +227,7 @@ def build_router(surface: Surface) -> APIRouter:
             200: {"content": {"text/event-stream": {}}, "description": "One batch as SSE"},
             204: {"description": "The run is complete and you have every line"},
         },
-        summary="Log as Server-Sent Events (short poll)",
+        summary="Stream Execution Logs (SSE)",
     )
     def stream_logs(
         caller: CallerDep,
@@ -205,8 +237,10 @@ def build_router(surface: Surface) -> APIRouter:
             str | None, Query(alias="lastEventId", max_length=20)
         ] = None,
         limit: Annotated[int, Query(ge=1, le=LOG_LIMIT_MAX)] = LOG_LIMIT_DEFAULT,
+        ticket: Annotated[str | None, Query(max_length=MAX_LENGTH, description=TICKET_DOC)] = None,
     ) -> Response:
         """One batch as SSE, then the response ends; EventSource reconnects with Last-Event-ID."""
+        del ticket  # checked by the authorizer, which put the caller in the request context
         raw = last_event_id if last_event_id is not None else last_event_id_query
         try:
             after = int(raw) if raw not in (None, "") else 0
@@ -218,12 +252,46 @@ def build_router(surface: Surface) -> APIRouter:
         if view.complete and not view.lines:
             return Response(status_code=204)
         return Response(
-            sse_body(view),
+            sse_body(view, epoch=surface.camel),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
+    @route(
+        router,
+        "POST",
+        "/executions/{execution_id}/logs/stream-url",
+        status_code=201,
+        response_model=m(StreamUrlOut),
+        responses=NOT_FOUND,
+        summary="Get Log Stream URL (EventSource)",
+    )
+    def create_stream_url(caller: CallerDep, execution_id: str, request: Request) -> Any:
+        """The log stream's URL with a signed ticket for this run only (valid 1 h at most)."""
+        services = container()
+        execution = services.executions.get(caller, execution_id)
+        ticket = services.authenticator.issue_stream_ticket(caller, execution.id)
+        path = f"{surface.prefix}/executions/{execution.id}/logs/stream".replace(
+            "{tenant_id}", ticket.tenant
+        )
+        return {
+            "url": f"{_stage_prefix(request)}{path}?{urlencode({'ticket': ticket.value})}",
+            "expires_at": ticket.expires_at,
+        }
+
     return router
+
+
+def _stage_prefix(request: Request) -> str:
+    """`/prod` when reached on the execute-api host (its path carries the stage), else ''."""
+    event = request.scope.get("aws.event")
+    if not isinstance(event, dict):
+        return ""
+    path = str(event.get("path") or "")
+    full = str((event.get("requestContext") or {}).get("path") or "")
+    if path and full.endswith(path) and re.fullmatch(r"(/[A-Za-z0-9_-]+)*", full[: -len(path)]):
+        return full[: -len(path)]
+    return ""
 
 
 routers = [build_router(s) for s in SURFACES]

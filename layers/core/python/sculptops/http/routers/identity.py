@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 
 from sculptops.bootstrap import container
 from sculptops.domain.errors import NotFound
@@ -16,7 +16,24 @@ from sculptops.http.caller import CallerDep
 from sculptops.http.schemas import Health, MeOut
 from sculptops.http.surfaces import CANONICAL, COMPAT, TENANTLESS, Surface, route
 
-_SWAGGER_ASSETS = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"}
+log = logging.getLogger(__name__)
+
+# Swagger UI 5 (npm `swagger-ui-dist`, pinned in package.json), copied here by `make swagger`, and
+# the page's own init script: everything the docs page loads comes from this origin.
+_STATIC = Path(__file__).parents[1] / "static"
+_SWAGGER_ASSETS = {
+    "swagger-ui-bundle.js": _STATIC / "swagger" / "swagger-ui-bundle.js",
+    "swagger-ui.css": _STATIC / "swagger" / "swagger-ui.css",
+    "favicon-32x32.png": _STATIC / "swagger" / "favicon-32x32.png",
+    "swagger-init.js": _STATIC / "swagger-init.js",
+}
+# No inline script anywhere: the init lives in swagger-init.js. Swagger UI sets inline styles and
+# uses data: images (its icons); it fetches nothing but the OpenAPI document.
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'self'; object-src 'none'; frame-ancestors 'none'"
+)
+_NOSNIFF = {"X-Content-Type-Options": "nosniff"}
 
 
 def _me(caller: Caller) -> dict[str, Any]:
@@ -41,7 +58,7 @@ def _me(caller: Caller) -> dict[str, Any]:
 def build_me_router(surface: Surface, path: str) -> APIRouter:
     router = surface.router("identity", with_prefix=False)
 
-    @route(router, "GET", path, response_model=surface.model(MeOut), summary="Who am I")
+    @route(router, "GET", path, response_model=surface.model(MeOut), summary="Who Am I")
     def me(caller: CallerDep) -> dict[str, Any]:
         """The caller: user, tenants and roles, active tenant, and the credential in use."""
         return _me(caller)
@@ -69,25 +86,29 @@ def openapi() -> JSONResponse:
 @public.get("/api/v1/docs")
 def docs() -> HTMLResponse:
     """Swagger UI, with its assets served from here (no third-party CDN)."""
-    # Relative URLs, so the page also works under an API Gateway stage prefix.
-    return get_swagger_ui_html(
-        openapi_url="openapi.json",
-        title="SculptOps API",
-        swagger_js_url="docs/assets/swagger-ui-bundle.js",
-        swagger_css_url="docs/assets/swagger-ui.css",
-        swagger_favicon_url="docs/assets/favicon-32x32.png",
-        swagger_ui_parameters={"persistAuthorization": False},
+    return HTMLResponse(
+        (_STATIC / "docs.html").read_text(encoding="utf-8"),
+        headers={"Content-Security-Policy": DOCS_CSP, **_NOSNIFF},
     )
+
+
+@public.get("/api/v1/docs/")
+def docs_slash() -> RedirectResponse:
+    """The trailing-slash twin: back to the page, whose relative URLs need the slashless path."""
+    # Relative, so it also works under an API Gateway stage prefix.
+    return RedirectResponse("../docs", status_code=308, headers=_NOSNIFF)
 
 
 @public.get("/api/v1/docs/assets/{name}")
 def docs_asset(name: str) -> FileResponse:
     """One of Swagger UI's static files."""
-    import swagger_ui_bundle
-
-    if name not in _SWAGGER_ASSETS:
+    path = _SWAGGER_ASSETS.get(name)
+    if path is None:
         raise NotFound("no such asset")
-    return FileResponse(Path(swagger_ui_bundle.swagger_ui_path) / name)
+    if not path.is_file():
+        log.error("Swagger UI asset %s is missing: build with `make swagger`", name)
+        raise NotFound("no such asset")
+    return FileResponse(path, headers=_NOSNIFF)
 
 
 routers = [

@@ -36,7 +36,7 @@ def build_router(surface: Surface) -> APIRouter:
         slash_too=True,
         status_code=201,
         response_model=surface.model(TokenCreated),
-        summary="Create a personal API token",
+        summary="Create API Token",
     )
     def create_token(caller: CallerDep, body: TokenCreate) -> dict[str, Any]:
         """Create a personal API token; its value is in this response only."""
@@ -59,7 +59,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/tokens/",
         slash_too=True,
         response_model=surface.model(TokenList),
-        summary="List your tokens",
+        summary="List API Tokens",
     )
     def list_tokens(
         caller: CallerDep,
@@ -77,7 +77,7 @@ def build_router(surface: Surface) -> APIRouter:
         slash_too=True,
         status_code=204,
         response_class=Response,
-        summary="Revoke all your tokens",
+        summary="Revoke All API Tokens",
     )
     def revoke_all_tokens(caller: CallerDep) -> Response:
         """Revoke every token of the caller, at once; idempotent."""
@@ -90,7 +90,7 @@ def build_router(surface: Surface) -> APIRouter:
         "/tokens/{token_id}",
         status_code=204,
         response_class=Response,
-        summary="Delete one token",
+        summary="Delete API Token",
         responses={404: {"description": "No such token of yours"}},
     )
     def delete_token(caller: CallerDep, token_id: str) -> Response:

@@ -1,0 +1,260 @@
+"""Input hygiene at the edge: every request is bounded and every string in it is text.
+
+One pure ASGI middleware, before FastAPI and pydantic see anything:
+
+- the body is read as received (chunked or not) and counted: past MAX_BODY_BYTES it stops
+  reading and answers 413, whatever Content-Length said;
+- a JSON body (Content-Type `application/json`, `*/*+json`, or none, as FastAPI decides) is
+  parsed once with strict rules: valid UTF-8, nesting at most MAX_DEPTH (checked on the raw text
+  before the parser recurses), no NaN/Infinity, no lone surrogate and no NUL in any key or
+  value, no control character in a key. A refusal is 422 naming the field, in the same shape
+  as `sculptops.http.errors`;
+- the query string must decode to UTF-8 text without NUL (422), the path likewise (404), and
+  no header may hold a NUL (422; HTTP servers refuse one, a Lambda event might carry one);
+- the original bytes are then replayed to the app unchanged.
+
+Invalid JSON syntax is left to the app, which refuses it where a body is expected.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from itertools import accumulate
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+TOO_LARGE = f"Request body over {MAX_BODY_BYTES // 1024} KiB"
+_SEGMENT_MAX = 64  # a field path names keys as sent, clipped: never a whole pasted value
+
+# A JSON string, or what is left of an unterminated one: always matches from a quote, so the
+# scan is linear whatever the input.
+_STRING = re.compile(r'"(?:[^"\\]|\\[\s\S])*"?')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]")
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+_KEY_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+class Refused(Exception):
+    """Input refused at the edge: a status, the field it concerns and why."""
+
+    def __init__(self, status: int, field: str, message: str, where: str = "body") -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+        self.message = message
+        self.where = where
+
+
+class _Constant:
+    """What the parser makes of NaN, Infinity and -Infinity: refused by the walk, with a path."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+# ---- the checks, pure functions of bytes ----
+
+
+def json_depth(text: str, limit: int = MAX_DEPTH) -> int:
+    """Deepest bracket nesting outside strings; cheap when there are few brackets."""
+    opening = text.count("[") + text.count("{")
+    if opening <= limit:
+        return opening  # an upper bound, within the limit: no need to look closer
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    return max(accumulate(1 if c in "[{" else -1 for c in brackets), default=0)
+
+
+def _segment(key: str) -> str:
+    clean = key if key.isprintable() and not _BAD_TEXT.search(key) else ascii(key)[1:-1]
+    return clean if len(clean) <= _SEGMENT_MAX else clean[: _SEGMENT_MAX - 1] + "…"
+
+
+def _path(parts: list[str]) -> str:
+    return ".".join(parts) or "body"
+
+
+def _text_problem(value: str) -> str | None:
+    bad = _BAD_TEXT.search(value)
+    if bad is None:
+        return None
+    if bad.group() == "\x00":
+        return "must not contain NUL (\\u0000)"
+    return "is not text: it contains a lone UTF-16 surrogate"
+
+
+def _walk(value: Any, parts: list[str]) -> None:
+    if isinstance(value, str):
+        problem = _text_problem(value)
+        if problem:
+            raise Refused(422, _path(parts), problem)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = [*parts, _segment(key)]
+            problem = _text_problem(key)
+            if problem:
+                raise Refused(422, _path(where), f"key {problem}")
+            if _KEY_CONTROL.search(key):
+                raise Refused(422, _path(where), "key must not contain control characters")
+            _walk(item, where)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _walk(item, [*parts, str(i)])
+    elif isinstance(value, _Constant):
+        raise Refused(422, _path(parts), f"{value.name} is not a JSON number")
+
+
+def check_json(body: bytes) -> None:
+    """Raise Refused for a JSON body that breaks a rule; invalid syntax passes (the app decides)."""
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Refused(422, "body", "the body is not valid UTF-8") from None
+    if json_depth(text) > MAX_DEPTH:
+        raise Refused(422, "body", f"nested deeper than {MAX_DEPTH} levels")
+    constants: list[str] = []
+
+    def constant(name: str) -> _Constant:
+        constants.append(name)
+        return _Constant(name)
+
+    try:
+        parsed = json.loads(text, parse_constant=constant)
+    except ValueError:
+        return
+    # Without a backslash there is no escape, so no NUL, surrogate or control character.
+    if constants or "\\" in text or "\x7f" in text:
+        _walk(parsed, [])
+
+
+def check_target(scope: Scope) -> None:
+    """The path must be text (else 404); the query string UTF-8 text and headers without NUL."""
+    path = scope.get("path", "")
+    if _BAD_TEXT.search(path):
+        raise Refused(404, "path", "Not Found", where="path")
+    for name, value in scope.get("headers") or []:
+        if b"\x00" in value:
+            header = _segment(name.decode("latin-1"))
+            raise Refused(422, header, "must not contain NUL (\\u0000)", "header")
+    query = scope.get("query_string", b"")
+    if query and (b"%" in query or b"\x00" in query):
+        for pair in query.split(b"&"):
+            name, _, value = pair.partition(b"=")
+            try:
+                field = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                raise Refused(422, "query", "a parameter name is not UTF-8", "query") from None
+            if "\x00" in field:
+                raise Refused(422, "query", "a parameter name contains NUL", "query")
+            try:
+                text = unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                raise Refused(422, _segment(field), "is not valid UTF-8", "query") from None
+            if "\x00" in text:
+                raise Refused(422, _segment(field), "must not contain NUL (\\u0000)", "query")
+
+
+def _is_json(scope: Scope) -> bool:
+    """FastAPI parses a body as JSON when it has no Content-Type or a JSON one."""
+    for name, value in scope.get("headers") or []:
+        if name == b"content-type":
+            media: bytes = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or (
+                media.startswith(b"application/") and media.endswith(b"+json")
+            )
+    return True
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers") or []:
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
+# ---- the middleware ----
+
+
+async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
+    raw = json.dumps(body, ensure_ascii=True).encode("ascii")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(raw)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": raw})
+
+
+def refusal_body(exc: Refused) -> dict[str, Any]:
+    if exc.status != 422:
+        return {"message": exc.message}
+    return {
+        "message": f"Invalid request: {exc.field}: {exc.message}",
+        "errors": [{"field": exc.field, "in": exc.where, "message": exc.message}],
+    }
+
+
+class InputGuard:
+    """Bound and check every request before the app parses it (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            check_target(scope)
+            length = _content_length(scope)
+            if length is not None and length > self.max_bytes:
+                raise Refused(413, "body", TOO_LARGE)
+            body, disconnected = await self._read(receive)
+            if body and _is_json(scope):
+                check_json(body)
+        except Refused as exc:
+            await _answer(send, exc.status, refusal_body(exc))
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            if disconnected:
+                return {"type": "http.disconnect"}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> tuple[bytes, bool]:
+        """The whole body, counting as it arrives; Refused(413) as soon as it is too long."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return b"".join(chunks), True
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise Refused(413, "body", TOO_LARGE)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks), False
