@@ -13,6 +13,9 @@ SWAGGER_ASSETS := $(addprefix $(SWAGGER_DIR)/,$(SWAGGER_FILES))
 CHROMIUM := /usr/bin/chromium
 PYTHON ?= python3
 PORT ?= 8000
+# pytest workers for `make test` (pytest-xdist; each test file stays on one worker). Most of the
+# suite waits on subprocesses and sockets, so two workers fit this 2-core machine.
+JOBS ?= 2
 export SLS_TELEMETRY_DISABLED := 1
 export SLS_NOTIFICATIONS_MODE := off
 # swagger-ui-dist depends on @scarf/scarf, whose install script would report the install.
@@ -60,7 +63,7 @@ run: $(STAMP) $(NODE_STAMP) swagger
 
 ## The whole suite: unit, integration (moto, and DynamoDB Local where Java is present), e2e.
 test: $(STAMP) $(NODE_STAMP) swagger browser
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(JOBS) --dist loadfile
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit

@@ -52,7 +52,10 @@ def test_a_viewer_ceiling_token_cannot_delete_or_list_an_admin_token(stack, admi
         r = c.delete(f"{API}/tokens/{a['id']}")
         # Then it is refused with the reason, and A still works
         assert r.status_code == 403, r.text
-        assert r.json()["message"] == "this token cannot manage a token with a higher ceiling"
+        assert r.json() == {
+            "message": "Forbidden",
+            "reason": "this token cannot manage a token with a higher ceiling",
+        }
         listed = c.get(f"{API}/tokens/", params={"limit": 1000}).json()["tokens"]
     assert a["id"] not in {t["id"] for t in listed}
     assert {t["ceiling"] for t in listed} == {"viewer"}

@@ -1,5 +1,6 @@
 """Stream tickets: signed for one run, read-only, bounded in time, checked in the authorizer."""
 
+import base64
 import copy
 import dataclasses
 import json
@@ -12,6 +13,7 @@ import pytest
 from sculptops.aws.authorizer import authorize
 from sculptops.domain.errors import NotAuthenticated
 from sculptops.domain.identity import CredentialKind
+from sculptops.domain.roles import Role
 from sculptops.domain.stream_ticket import TTL, StreamTickets, derive_key
 from sculptops.observability import RedactingFilter, scrub
 from sculptops.services.tokens import NewToken
@@ -22,6 +24,9 @@ RUN = "exe_0000000000000000000000aa"
 OTHER_RUN = "exe_0000000000000000000000bb"
 STREAM = "/api/v1/{tenant_id}/executions/{id}/logs/stream"
 COMPAT_STREAM = "/api/executions/{id}/logs/stream"
+KEY = derive_key(b"test-pepper-0123456789")
+# A ticket asked for with an OIDC access token names no credential id.
+BY_JWT = {"credential": CredentialKind.JWT, "credential_id": None}
 
 
 def _event(ticket=None, *, tenant="demo", run=RUN, resource=STREAM, method="GET", headers=None):
@@ -65,7 +70,7 @@ def test_the_key_is_derived_from_the_pepper_under_its_own_label():
 
 def test_a_ticket_verifies_for_its_run_only_and_until_it_expires(clock):
     tickets = StreamTickets(derive_key(b"test-pepper-0123456789"))
-    t = tickets.issue("demo", RUN, "viewer@demo", clock.now())
+    t = tickets.issue("demo", RUN, "viewer@demo", clock.now(), **BY_JWT)
     assert t.value.startswith("st_") and t.expires_at == clock.now().replace(microsecond=0) + TTL
     assert tickets.verify(t.value, RUN, clock.now()).subject == "viewer@demo"
     with pytest.raises(NotAuthenticated):
@@ -89,13 +94,92 @@ def test_a_ticket_never_outlives_the_credential_that_asked(fake):
 
 def test_a_tampered_ticket_fails(clock):
     tickets = StreamTickets(derive_key(b"test-pepper-0123456789"))
-    value = tickets.issue("demo", RUN, "viewer@demo", clock.now()).value
-    forged = tickets.issue("demo", RUN, "admin@demo", clock.now()).value
+    value = tickets.issue("demo", RUN, "viewer@demo", clock.now(), **BY_JWT).value
+    forged = tickets.issue("demo", RUN, "admin@demo", clock.now(), **BY_JWT).value
     # admin@demo's payload with viewer@demo's signature
     spliced = forged.split(".")[0] + "." + value.split(".")[1]
     for bad in (spliced, value[:-1] + ("A" if value[-1] != "A" else "B"), value + "x", "st_.", ""):
         with pytest.raises(NotAuthenticated):
             tickets.verify(bad, RUN, clock.now())
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _payload(value: str) -> bytes:
+    text = value.removeprefix("st_").split(".")[0]
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def test_a_ticket_names_the_credential_that_asked_for_it(clock):
+    tickets = StreamTickets(KEY)
+    by_token = tickets.issue(
+        "demo",
+        RUN,
+        "admin@demo",
+        clock.now(),
+        credential=CredentialKind.TOKEN,
+        credential_id="tok_1",
+    )
+    by_jwt = tickets.issue("demo", RUN, "admin@demo", clock.now(), **BY_JWT)
+    assert json.loads(_payload(by_token.value))[4:] == ["token", "tok_1"]
+    assert json.loads(_payload(by_jwt.value))[4:] == ["jwt", ""]
+    verified = tickets.verify(by_token.value, RUN, clock.now())
+    assert (verified.credential, verified.credential_id) == (CredentialKind.TOKEN, "tok_1")
+    verified = tickets.verify(by_jwt.value, RUN, clock.now())
+    assert (verified.credential, verified.credential_id) == (CredentialKind.JWT, None)
+    for bad in (
+        {"credential": CredentialKind.TOKEN, "credential_id": None},
+        {"credential": CredentialKind.AGENT, "credential_id": "agt_1"},
+        {"credential": CredentialKind.TICKET, "credential_id": None},
+    ):
+        with pytest.raises(ValueError):
+            tickets.issue("demo", RUN, "admin@demo", clock.now(), **bad)
+
+
+def test_a_re_encoded_payload_fails_though_its_fields_are_the_same(clock):
+    # Given a valid ticket
+    value = StreamTickets(KEY).issue("demo", RUN, "viewer@demo", clock.now(), **BY_JWT).value
+    payload, mac = value.removeprefix("st_").split(".")
+    fields = json.loads(_payload(value))
+    # When its payload is spelled another way: spaces, padding, escapes, another MAC spelling
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet[alphabet.index(mac[-1]) ^ 1]  # one of the two bits a 32-byte MAC leaves unused
+    escaped = json.dumps(fields, separators=(",", ":")).replace("@", "\\u0040")
+    respelled = [
+        f"st_{_b64(json.dumps(fields).encode())}.{mac}",
+        f"st_{_b64(escaped.encode())}.{mac}",
+        f"st_{payload}=.{mac}",
+        f"st_{payload}.{mac[:-1]}{last}",
+    ]
+    assert base64.urlsafe_b64decode(mac + "=") == base64.urlsafe_b64decode(mac[:-1] + last + "=")
+    # Then each is refused
+    for bad in respelled:
+        with pytest.raises(NotAuthenticated):
+            StreamTickets(KEY).verify(bad, RUN, clock.now())
+
+
+def test_a_payload_signed_as_received_must_still_be_canonical(clock):
+    # Given a payload with the right MAC over its exact bytes, but not canonical JSON
+    tickets = StreamTickets(KEY)
+    fields = ["demo", "viewer@demo", 0, 2**32, "jwt", ""]
+    for encoded in (json.dumps(fields).encode(), b" " + json.dumps(fields).encode()):
+        payload = _b64(encoded)
+        forged = f"st_{payload}.{tickets._mac(RUN, payload)}"
+        # Then it is refused though the MAC holds
+        with pytest.raises(NotAuthenticated) as refused:
+            tickets.verify(forged, RUN, clock.now())
+        assert refused.value.reason == "malformed"
+    canonical = _b64(json.dumps(fields, separators=(",", ":")).encode())
+    assert tickets.verify(f"st_{canonical}.{tickets._mac(RUN, canonical)}", RUN, clock.now())
+
+
+def test_the_mac_is_checked_before_the_payload_is_decoded(clock):
+    # A payload that is not even base64 of JSON, under a wrong MAC: refused as a bad ticket
+    with pytest.raises(NotAuthenticated) as refused:
+        StreamTickets(KEY).verify("st_" + "_" * 10 + "." + "A" * 43, RUN, clock.now())
+    assert refused.value.reason == "bad-ticket"
 
 
 # ---- in the authorizer ----
@@ -165,6 +249,61 @@ def test_revoke_all_ends_the_tickets_issued_before_it(fake):
     caller = session(fake, "member@demo")
     fake.tokens.revoke_all(caller)
     _refused(fake, _event(ticket))
+
+
+def _token_caller(fake, user="member@demo", tenant="demo", ceiling=None):
+    created = fake.tokens.create(session(fake, user), NewToken(name="t", ceiling=ceiling))
+    principal = fake.authenticator.authenticate(created.value)
+    return fake.authenticator.act_in(principal, tenant)
+
+
+def test_a_ticket_from_a_token_ends_when_the_token_is_deleted(fake):
+    # Given a ticket asked for with a personal token
+    caller = _token_caller(fake)
+    ticket = fake.authenticator.issue_stream_ticket(caller, RUN).value
+    assert _effect(authorize(fake.authenticator, _event(ticket))) == "Allow"
+    # When the token is deleted
+    fake.tokens.delete(session(fake, "member@demo"), caller.credential_id)
+    # Then the ticket is refused like any bad credential
+    _refused(fake, _event(ticket))
+
+
+def test_a_ticket_from_a_token_ends_with_a_ceiling_tokens_revoke_all(fake):
+    # Given a ticket asked for with a ceiling token, which revokes all it manages, itself too
+    caller = _token_caller(fake, ceiling=Role.MEMBER)
+    ticket = fake.authenticator.issue_stream_ticket(caller, RUN).value
+    fake.clock.advance(seconds=5)
+    fake.tokens.revoke_all(caller)
+    # Then the watermark did not move, and yet the ticket is refused
+    assert fake.identity_store.get_user("member@demo").tokens_revoked_before is None
+    _refused(fake, _event(ticket))
+
+
+def test_a_ticket_from_a_token_is_refused_once_the_token_expired(fake):
+    caller = _token_caller(fake)
+    ticket = fake.authenticator.issue_stream_ticket(caller, RUN).value
+    stored = next(t for t in fake.token_store.items.values() if t.id == caller.credential_id)
+    past = fake.clock.now() - timedelta(seconds=1)
+    fake.token_store.items[stored.digest] = dataclasses.replace(stored, expires_at=past)
+    _refused(fake, _event(ticket))
+
+
+def test_a_stale_index_cannot_keep_a_deleted_tokens_ticket_alive(fake):
+    # Given the owner index still shows a token that the table no longer holds
+    caller = _token_caller(fake)
+    ticket = fake.authenticator.issue_stream_ticket(caller, RUN).value
+    stored = next(t for t in fake.token_store.items.values() if t.id == caller.credential_id)
+    del fake.token_store.items[stored.digest]
+    fake.token_store.find = lambda owner, token_id: stored  # an eventually consistent GSI
+    # Then the strongly consistent read by digest decides
+    _refused(fake, _event(ticket))
+
+
+def test_a_jwt_ticket_reads_no_token(fake):
+    ticket = _ticket(fake, "viewer@demo")
+    reads = fake.token_store.reads
+    assert _effect(authorize(fake.authenticator, _event(ticket))) == "Allow"
+    assert fake.token_store.reads == reads
 
 
 def test_a_header_credential_takes_precedence_over_a_ticket(fake):

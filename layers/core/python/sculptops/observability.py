@@ -10,11 +10,16 @@ import logging
 import re
 
 _PATTERNS = [
-    re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9]+_[0-9A-Za-z]{20,}\b"),  # prefixed tokens
-    re.compile(r"\beyJ[0-9A-Za-z_-]+\.[0-9A-Za-z_-]+\.[0-9A-Za-z_-]*"),  # JWTs
+    # Prefixed tokens (`ag_live_`, `ag_agent_`): a prefix is `word_` or `word_word_`
+    # (domain.token_format) and the body 36 base62 characters; 20 is enough to redact a piece.
+    re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9]+_[0-9A-Za-z]{20,}\b"),
+    re.compile(r"\b[a-z][a-z0-9]*_[0-9A-Za-z]{30,}\b"),  # one-word prefix; ids have 24
+    # JWTs, and a JWT's header or header.payload alone (the payload names the user).
+    re.compile(r"\beyJ[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*){0,2}"),
     re.compile(r"\b[0-9a-f]{64}\b"),  # SHA-256 digests
     re.compile(r"(?i)(bearer\s+)\S+"),
-    re.compile(r"\bst_[0-9A-Za-z_-]+\.[0-9A-Za-z_-]{20,}"),  # stream tickets (domain.stream_ticket)
+    # Stream tickets (domain.stream_ticket): `st_` + payload + `.` + MAC, or a piece of one.
+    re.compile(r"\bst_[0-9A-Za-z_-]{16,}(?:\.[0-9A-Za-z_-]*)?"),
     re.compile(r"(?i)([?&]ticket=)[^&\s\"']+"),  # a stream URL's ticket, whatever its shape
 ]
 

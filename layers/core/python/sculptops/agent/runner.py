@@ -27,7 +27,14 @@ from typing import Any
 
 import httpx
 
-from sculptops.agent.workspace import RunUser, Workspace, prepare
+from sculptops.agent.workspace import (
+    RunUser,
+    Workspace,
+    close_agent_directory,
+    open_agent_directory,
+    prepare,
+    remove_stale_agent_directories,
+)
 from sculptops.cli.client import ApiClient
 from sculptops.domain.errors import InvalidInput
 from sculptops.domain.logs import classify, clip
@@ -120,11 +127,27 @@ class Agent:
         self.ansible = config.ansible_playbook or find_ansible_playbook()
         self.run_user = resolve_run_user(config.run_as)
         self.runs = 0
+        # Where run_forever puts its runs' workspaces (`sculptops-agent-<pid>`), removed at exit.
+        self.directory: Path | None = None
 
     # ---- the loop ----
 
     def run_forever(self) -> None:
-        """Poll for work until stopped (or max_runs / max_idle_seconds are reached)."""
+        """Poll for work until stopped (or max_runs / max_idle_seconds are reached).
+
+        Workspaces go in this agent's own directory, removed when it ends; directories left by
+        this user's agents that were killed outright are removed first."""
+        stale = remove_stale_agent_directories()
+        if stale:
+            log.info("removed %d directories of agents that are gone", stale)
+        self.directory = open_agent_directory()
+        try:
+            self._loop()
+        finally:
+            close_agent_directory(self.directory)
+            self.directory = None
+
+    def _loop(self) -> None:
         delay = self.config.poll_min
         idle_since = time.monotonic()
         while not self.stop.is_set():
@@ -194,26 +217,12 @@ class Agent:
             self._finish(run_id, REFUSED_EXIT_CODE)
             return
         user = self.run_user
-        ws = prepare(claimed["playbook"], claimed["inventory"], extra_vars, owner=user)
+        ws = prepare(
+            claimed["playbook"], claimed["inventory"], extra_vars, owner=user, parent=self.directory
+        )
         try:
             cmd = self.command(ws, tags, limit)
-            shown = " ".join(["ansible-playbook", *(shlex.quote(a) for a in cmd[1:])])
-            pending = _Pending(first_seq=1)
-            pending.lines.append(
-                self._line(
-                    f"SculptOps: {claimed['playbook']['name']} on {claimed['inventory']['name']}",
-                    "info",
-                )
-            )
-            if user.uid == 0:
-                who = (
-                    "SculptOps: running as root (no unprivileged user configured: "
-                    "see `sculptops agent --run-as USER` in the README)"
-                )
-            else:
-                who = f"SculptOps: running as {user.name}"
-            pending.lines.append(self._line(who, "info"))
-            pending.lines.append(self._line("$ " + shown.replace(f"{ws.root}/", ""), "info"))
+            pending = _Pending(first_seq=1, lines=self._header(claimed, ws, cmd))
             switch: dict[str, Any] = {}
             if user.uid != os.geteuid():
                 switch = {"user": user.uid, "group": user.gid, "extra_groups": user.groups}
@@ -224,6 +233,7 @@ class Agent:
                     env=self._environment(ws, user, self.ansible),
                     umask=0o077,
                     **switch,
+                    stdin=subprocess.DEVNULL,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
@@ -238,7 +248,11 @@ class Agent:
                 self._flush(run_id, pending, force=True)
                 self._finish(run_id, 127)
                 return
-            pending, abandoned = self._supervise(run_id, proc, pending)
+            try:
+                pending, abandoned = self._supervise(run_id, proc, pending)
+            except BaseException:  # interrupted at once (a second Ctrl-C): leave nothing running
+                self._signal(proc, signal.SIGKILL)
+                raise
             code = proc.wait()
             if proc.stdout is not None:
                 proc.stdout.close()  # the reader has seen its end: _supervise returned
@@ -247,6 +261,10 @@ class Agent:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
             if not abandoned:
+                if self.stop.is_set():
+                    pending.lines.append(
+                        self._line("SculptOps: the agent is stopping: the run was stopped", "error")
+                    )
                 pending.lines.append(
                     self._line(f"SculptOps: ansible-playbook exited with {code}", "info")
                 )
@@ -254,6 +272,27 @@ class Agent:
                 self._finish(run_id, code)
         finally:
             ws.cleanup()
+
+    def _header(
+        self, claimed: dict[str, Any], ws: Workspace, cmd: list[str]
+    ) -> list[dict[str, Any]]:
+        """A run's first lines: what runs where, as whom, with which command."""
+        shown = " ".join(["ansible-playbook", *(shlex.quote(a) for a in cmd[1:])])
+        if self.run_user.uid == 0:
+            who = (
+                "SculptOps: running as root (no unprivileged user configured: "
+                "see `sculptops agent --run-as USER` in the README)"
+            )
+        else:
+            who = f"SculptOps: running as {self.run_user.name}"
+        return [
+            self._line(
+                f"SculptOps: {claimed['playbook']['name']} on {claimed['inventory']['name']}",
+                "info",
+            ),
+            self._line(who, "info"),
+            self._line("$ " + shown.replace(f"{ws.root}/", ""), "info"),
+        ]
 
     @staticmethod
     def _environment(ws: Workspace, user: RunUser, ansible: str) -> dict[str, str]:
@@ -353,7 +392,9 @@ class Agent:
                 if response is not None and response.status_code in (404, 409, 422):
                     log.error("log batch refused (%s): dropping it", response.status_code)
                     break
-                time.sleep(min(5.0, 0.5 * 2**attempt))
+                # A stopping agent tries once: it must be gone before it is killed.
+                if self.stop.wait(min(5.0, 0.5 * 2**attempt)):
+                    return pending
             else:
                 return pending  # keep for later
             pending = _Pending(pending.first_seq + len(batch), pending.lines[len(batch) :])
@@ -382,7 +423,8 @@ class Agent:
                     return
             except httpx.HTTPError:
                 pass
-            time.sleep(min(5.0, 0.5 * 2**attempt))
+            if self.stop.wait(min(5.0, 0.5 * 2**attempt)):
+                break
         log.error("could not report the end of %s; the sweeper will fail it", run_id)
 
     @staticmethod

@@ -1,9 +1,16 @@
-"""A private temporary directory holding one run's playbook, inventory and variables."""
+"""A private temporary directory holding one run's playbook, inventory and variables.
+
+Each run's workspace lives in its agent's own directory, `sculptops-agent-<pid>` under the
+system temp dir, which the agent removes when it stops. An agent killed outright (SIGKILL)
+cannot: the next agent of the same user removes directories whose agent is gone.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +19,10 @@ from typing import Any
 import yaml
 
 UNSAFE = "!unsafe"
+AGENT_DIR_PREFIX = "sculptops-agent-"
+_AGENT_DIR = re.compile(r"sculptops-agent-([1-9][0-9]{0,9})")
+# How many entries of the temp dir one start looks at: a crowded /tmp costs a bounded time.
+STALE_SCAN_LIMIT = 10_000
 
 
 class _UnsafeDumper(yaml.SafeDumper):
@@ -80,14 +91,72 @@ def inventory_document(inventory: dict[str, Any]) -> dict[str, Any]:
     return {"all": {"hosts": hosts, "vars": inventory.get("vars") or {}}}
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def remove_stale_agent_directories(base: Path | None = None) -> int:
+    """Remove the directories of this user's agents that are gone (killed before their own
+    cleanup). Only `sculptops-agent-<pid>` directories (not links) owned by this user whose
+    process no longer exists; at most STALE_SCAN_LIMIT entries are looked at. How many went."""
+    base = Path(base or tempfile.gettempdir())
+    me, removed = os.geteuid(), 0
+    try:
+        entries = os.scandir(base)
+    except OSError:
+        return 0
+    with entries:
+        for seen, entry in enumerate(entries):
+            if seen >= STALE_SCAN_LIMIT:
+                break
+            m = _AGENT_DIR.fullmatch(entry.name)
+            if m is None or int(m.group(1)) == os.getpid():
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != me or _pid_alive(int(m.group(1))):
+                continue
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def open_agent_directory(base: Path | None = None) -> Path:
+    """This agent's directory for its runs' workspaces: `sculptops-agent-<pid>`, 0711 (a
+    `--run-as` user reaches its own workspace by name, and lists nothing)."""
+    path = Path(base or tempfile.gettempdir()) / f"{AGENT_DIR_PREFIX}{os.getpid()}"
+    if path.is_symlink() or path.exists():  # a dead agent's, that had this pid
+        st = path.lstat()
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+            raise RuntimeError(f"{path} exists and is not this user's directory")
+        shutil.rmtree(path)
+    path.mkdir(mode=0o700)
+    os.chmod(path, 0o711)  # noqa: S103 - traverse only: no one lists it, runs are 0700
+    return path
+
+
+def close_agent_directory(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def prepare(
     playbook: dict[str, Any],
     inventory: dict[str, Any],
     extra_vars: dict[str, Any],
     owner: RunUser | None = None,
+    parent: Path | None = None,
 ) -> Workspace:
-    """A 0700 directory (HOME and TMPDIR of the run) with the run's files, owned by `owner`."""
-    root = Path(tempfile.mkdtemp(prefix="sculptops-run-"))
+    """A 0700 directory (HOME and TMPDIR of the run) with the run's files, owned by `owner`,
+    in `parent` (the agent's directory) or the system temp dir."""
+    root = Path(tempfile.mkdtemp(prefix="sculptops-run-", dir=parent))
     ws = Workspace(
         root=root,
         playbook=root / "playbook.yml",

@@ -58,8 +58,11 @@ class ApiClient:
         response = self.request(method, path, **kwargs)
         if response.status_code >= 400:
             try:
-                message = response.json().get("message", response.text)
-            except ValueError:
+                data = response.json()
+                message = data.get("message", response.text)
+                if data.get("reason"):  # a 403: {"message": "Forbidden", "reason": ...}
+                    message = f"{message}: {data['reason']}"
+            except (ValueError, AttributeError):
                 message = response.text
             raise ApiError(response.status_code, str(message))
         return response.json() if response.content else None

@@ -7,8 +7,9 @@ One pure ASGI middleware, before FastAPI and pydantic see anything:
 - a JSON body (Content-Type `application/json`, `*/*+json`, or none, as FastAPI decides) is
   parsed once with strict rules: valid UTF-8, nesting at most MAX_DEPTH (checked on the raw text
   before the parser recurses), no NaN/Infinity, no lone surrogate and no NUL in any key or
-  value, no control character in a key. A refusal is 422 naming the field, in the same shape
-  as `sculptops.http.errors`;
+  value, no control character in a key, no key twice in one object (a parser keeps one of
+  the values: the other would go unchecked). A refusal is 422 naming the field, in the same
+  shape as `sculptops.http.errors`;
 - the query string must decode to UTF-8 text without NUL (422), the path likewise (404), and
   no header may hold a NUL (422; HTTP servers refuse one, a Lambda event might carry one);
 - the original bytes are then replayed to the app unchanged.
@@ -24,6 +25,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from itertools import accumulate
 from typing import Any
 from urllib.parse import unquote_to_bytes
+
+from sculptops.observability import scrub
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -53,6 +56,21 @@ class Refused(Exception):
         self.field = field
         self.message = message
         self.where = where
+
+
+class _Object(dict[str, Any]):
+    """A parsed JSON object that remembers the first key it was given twice."""
+
+    duplicate: str | None = None
+
+
+def _object(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object()
+    for key, value in pairs:
+        if key in obj and obj.duplicate is None:
+            obj.duplicate = key
+        obj[key] = value
+    return obj
 
 
 class _Constant:
@@ -98,6 +116,9 @@ def _walk(value: Any, parts: list[str]) -> None:
         if problem:
             raise Refused(422, _path(parts), problem)
     elif isinstance(value, dict):
+        duplicate = getattr(value, "duplicate", None)
+        if duplicate is not None:  # named as any key is: escaped and clipped by _segment
+            raise Refused(422, _path([*parts, _segment(duplicate)]), "is given more than once")
         for key, item in value.items():
             where = [*parts, _segment(key)]
             problem = _text_problem(key)
@@ -127,12 +148,20 @@ def check_json(body: bytes) -> None:
         constants.append(name)
         return _Constant(name)
 
+    duplicates = False
+
+    def pairs(items: list[tuple[str, Any]]) -> _Object:
+        nonlocal duplicates
+        obj = _object(items)
+        duplicates = duplicates or obj.duplicate is not None
+        return obj
+
     try:
-        parsed = json.loads(text, parse_constant=constant)
+        parsed = json.loads(text, parse_constant=constant, object_pairs_hook=pairs)
     except ValueError:
         return
     # Without a backslash there is no escape, so no NUL, surrogate or control character.
-    if constants or "\\" in text or "\x7f" in text:
+    if constants or duplicates or "\\" in text or "\x7f" in text:
         _walk(parsed, [])
 
 
@@ -147,20 +176,36 @@ def check_target(scope: Scope) -> None:
             raise Refused(422, header, "must not contain NUL (\\u0000)", "header")
     query = scope.get("query_string", b"")
     if query and (b"%" in query or b"\x00" in query):
-        for pair in query.split(b"&"):
-            name, _, value = pair.partition(b"=")
-            try:
-                field = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8")
-            except UnicodeDecodeError:
-                raise Refused(422, "query", "a parameter name is not UTF-8", "query") from None
+        for field, text in decode_query(query):
             if "\x00" in field:
                 raise Refused(422, "query", "a parameter name contains NUL", "query")
-            try:
-                text = unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
-            except UnicodeDecodeError:
-                raise Refused(422, _segment(field), "is not valid UTF-8", "query") from None
             if "\x00" in text:
                 raise Refused(422, _segment(field), "must not contain NUL (\\u0000)", "query")
+
+
+def decode_query(query: bytes) -> list[tuple[str, str]]:
+    """The parameters of a raw query string as text, in order, blank values kept.
+
+    Like `parse_qsl(..., keep_blank_values=True)` but strict: a parameter that is not UTF-8
+    once percent-decoded (`%FF`, a lone surrogate `%ED%A0%80`, overlong `%C0%80`) is Refused
+    naming it, never replaced with U+FFFD. A `%` not followed by two hex digits is not an
+    escape and stays literal text, as browsers and parse_qsl leave it.
+    """
+    items: list[tuple[str, str]] = []
+    for pair in query.split(b"&"):
+        if not pair:
+            continue
+        name, _, value = pair.partition(b"=")
+        try:
+            field = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused(422, "query", "a parameter name is not UTF-8", "query") from None
+        try:
+            text = unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused(422, _segment(field), "is not valid UTF-8", "query") from None
+        items.append((field, text))
+    return items
 
 
 def _is_json(scope: Scope) -> bool:
@@ -202,9 +247,10 @@ async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
 def refusal_body(exc: Refused) -> dict[str, Any]:
     if exc.status != 422:
         return {"message": exc.message}
+    field = scrub(exc.field)  # keys as sent, clipped: a pasted token would still fit
     return {
-        "message": f"Invalid request: {exc.field}: {exc.message}",
-        "errors": [{"field": exc.field, "in": exc.where, "message": exc.message}],
+        "message": f"Invalid request: {field}: {exc.message}",
+        "errors": [{"field": field, "in": exc.where, "message": exc.message}],
     }
 
 

@@ -1,12 +1,16 @@
 """The one place where domain errors become HTTP status codes.
 
-Bodies are `{"message": ...}` like API Gateway's own, plus `errors` naming fields for 422. A
+Bodies are `{"message": ...}` like API Gateway's own, plus `errors` naming fields for 422, and
+`{"message": "Forbidden", "reason": ...}` for 403 like the authorizer's gateway response. A
 validation error never echoes the input back: it could be a credential pasted in the wrong field.
+Every message from the core goes through `public`: an id that is not id-shaped is dropped (it is
+what the caller typed, maybe a token), and anything shaped like a credential is redacted.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,8 +25,25 @@ from sculptops.domain.errors import (
     NotFound,
     Unavailable,
 )
+from sculptops.observability import scrub
 
 log = logging.getLogger(__name__)
+
+# What the services name in a message: `tok_`, `exe_`, `pb_`, `inv_`, `agt_` + 24 hex digits.
+_ID = re.compile(r"[a-z]{2,5}_[0-9a-f]{24}")
+_NOT_FOUND = re.compile(r"(\w+) (.+) not found", re.DOTALL)  # "token X not found"
+_NONE_IN = re.compile(r"no (\w+) (.+) in ([a-z0-9-]+)", re.DOTALL)  # "no playbook X in demo"
+
+
+def public(message: str) -> str:
+    """A core message as a client may see it: no echoed non-id, nothing credential-shaped."""
+    found = _NOT_FOUND.fullmatch(message)
+    if found and found.group(1) != "tenant" and not _ID.fullmatch(found.group(2)):
+        message = f"{found.group(1)} not found"
+    none_in = _NONE_IN.fullmatch(message)
+    if none_in and not _ID.fullmatch(none_in.group(2)):
+        message = f"no such {none_in.group(1)} in {none_in.group(3)}"
+    return scrub(message)
 
 
 def error_body(message: str, **extra: object) -> dict[str, object]:
@@ -56,7 +77,8 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
             msg = "the body must be a JSON object, sent with Content-Type: application/json"
         elif err.get("type") == "missing":
             msg = "is required"
-        errors.append({"field": _field(loc), "in": where, "message": msg})
+        field = scrub(_field(loc))  # keys as sent: one could be a pasted token
+        errors.append({"field": field, "in": where, "message": public(msg)})
     first = errors[0] if errors else {"field": "body", "message": "invalid"}
     return JSONResponse(
         status_code=422,
@@ -66,21 +88,28 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InvalidInput)
+    field, detail = scrub(exc.field), public(exc.detail)
     return JSONResponse(
         status_code=422,
         content=error_body(
-            f"Invalid request: {exc.field}: {exc.detail}",
-            errors=[{"field": exc.field, "message": exc.detail}],
+            f"Invalid request: {field}: {detail}",
+            errors=[{"field": field, "message": detail}],
         ),
     )
 
 
 def _simple(status: int, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     async def handle(_: Request, exc: Exception) -> JSONResponse:
-        message = getattr(exc, "message", str(exc))
+        message = public(getattr(exc, "message", str(exc)))
         return JSONResponse(status_code=status, content=error_body(message), headers=headers)
 
     return handle
+
+
+async def _forbidden(_: Request, exc: Exception) -> JSONResponse:
+    # The shape of the authorizer's 403 (gateway response ACCESS_DENIED): DESIGN §3.
+    reason = public(getattr(exc, "message", str(exc)))
+    return JSONResponse(status_code=403, content=error_body("Forbidden", reason=reason))
 
 
 async def _unauthenticated(_: Request, __: Exception) -> JSONResponse:
@@ -115,7 +144,7 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
     messages = {404: "Not Found", 405: "Method Not Allowed"}
     return JSONResponse(
         status_code=exc.status_code,
-        content=error_body(messages.get(exc.status_code, str(exc.detail))),
+        content=error_body(messages.get(exc.status_code) or public(str(exc.detail))),
         headers=getattr(exc, "headers", None),
     )
 
@@ -131,7 +160,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(InvalidInput, _invalid)
     app.add_exception_handler(NotAuthenticated, _unauthenticated)
-    app.add_exception_handler(Forbidden, _simple(403))
+    app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(NotFound, _simple(404))
     app.add_exception_handler(Conflict, _simple(409))
     app.add_exception_handler(Unavailable, _unavailable)

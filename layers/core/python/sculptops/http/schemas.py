@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import functools
 import operator
+import re
 import types
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, create_model
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from sculptops.domain.roles import Role
 from sculptops.domain.tokens import DAYS_MAX, DAYS_MIN, NAME_MAX
@@ -21,6 +23,41 @@ from sculptops.domain.tokens import DAYS_MAX, DAYS_MIN, NAME_MAX
 
 def _both(name: str) -> AliasChoices:
     return AliasChoices(name, to_camel(name))
+
+
+# ---- input types reused by every schema ----
+
+# C0 and C1 controls, DEL, bidi embeddings/overrides/isolates, line and paragraph separators:
+# nothing a name needs, and what a terminal or a list could be tricked by.
+_NAME_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _name_text(value: str) -> str:
+    if _NAME_FORBIDDEN.search(value):
+        raise PydanticCustomError(
+            "name_characters",
+            "must not contain control characters, line separators or bidi override characters",
+        )
+    return value
+
+
+def _in_utc(value: datetime) -> datetime:
+    """Naive means UTC; an aware value is converted, or refused when UTC cannot hold it."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise PydanticCustomError(
+            "datetime_utc_range", "is out of range once converted to UTC"
+        ) from None
+
+
+# Every *name* field of an input: single-line text without controls or bidi tricks. Length
+# bounds stay on each field.
+Name = Annotated[str, AfterValidator(_name_text)]
+# Every date-time of an input: timezone-aware, in UTC (year 1 at +01:00 is refused, not a 500).
+UtcDateTime = Annotated[datetime, AfterValidator(_in_utc)]
 
 
 class Schema(BaseModel):
@@ -83,14 +120,18 @@ def _camel_type(tp: Any) -> Any:
 class TokenCreate(Schema):
     """A new personal API token. Give `expiry_date` or `expires_in_days`, or neither."""
 
-    name: str = Field(min_length=1, max_length=NAME_MAX, validation_alias=_both("name"))
-    expiry_date: datetime | date | None = Field(
+    name: Name = Field(min_length=1, max_length=NAME_MAX, validation_alias=_both("name"))
+    expiry_date: UtcDateTime | date | None = Field(
         default=None,
         validation_alias=_both("expiry_date"),
         description="A future ISO-8601 date or date-time (UTC when no offset is given)",
     )
     expires_in_days: int | None = Field(
-        default=None, ge=DAYS_MIN, le=DAYS_MAX, validation_alias=_both("expires_in_days")
+        default=None,
+        ge=DAYS_MIN,
+        le=DAYS_MAX,
+        strict=True,
+        validation_alias=_both("expires_in_days"),
     )
     ceiling: Role | None = Field(
         default=None,
@@ -174,7 +215,7 @@ class ErrorOut(Out):
 class PlaybookIn(Schema):
     """A playbook: Ansible YAML, a list of plays each with `hosts`."""
 
-    name: str = Field(min_length=1, max_length=100, validation_alias=_both("name"))
+    name: Name = Field(min_length=1, max_length=100, validation_alias=_both("name"))
     content: str = Field(
         min_length=1,
         max_length=262144,
@@ -202,7 +243,7 @@ class PlaybookList(Out):
 
 
 class HostIn(Schema):
-    name: str = Field(
+    name: Name = Field(
         min_length=1,
         max_length=253,
         validation_alias=_both("name"),
@@ -212,7 +253,7 @@ class HostIn(Schema):
 
 
 class InventoryIn(Schema):
-    name: str = Field(min_length=1, max_length=100, validation_alias=_both("name"))
+    name: Name = Field(min_length=1, max_length=100, validation_alias=_both("name"))
     hosts: list[HostIn] = Field(min_length=1, max_length=1000, validation_alias=_both("hosts"))
     vars: dict[str, Any] = Field(
         default_factory=dict, validation_alias=_both("vars"), description="Group vars (all)"
@@ -322,7 +363,7 @@ class StreamUrlOut(Out):
 
 
 class AgentIn(Schema):
-    name: str = Field(min_length=1, max_length=100, validation_alias=_both("name"))
+    name: Name = Field(min_length=1, max_length=100, validation_alias=_both("name"))
 
 
 class AgentOut(Out):
@@ -356,11 +397,11 @@ class HeartbeatOut(Out):
 class AgentLogLine(Schema):
     line: str = Field(max_length=1_000_000, validation_alias=_both("line"))
     level: str | None = Field(default=None, validation_alias=_both("level"))
-    ts: datetime | None = Field(default=None, validation_alias=_both("ts"))
+    ts: UtcDateTime | None = Field(default=None, validation_alias=_both("ts"))
 
 
 class AgentLogBatch(Schema):
-    first_seq: int = Field(ge=1, validation_alias=_both("first_seq"))
+    first_seq: int = Field(ge=1, strict=True, validation_alias=_both("first_seq"))
     lines: list[AgentLogLine] = Field(
         min_length=1, max_length=1000, validation_alias=_both("lines")
     )
@@ -371,4 +412,4 @@ class AgentLogAck(Out):
 
 
 class FinishIn(Schema):
-    exit_code: int = Field(ge=-255, le=255, validation_alias=_both("exit_code"))
+    exit_code: int = Field(ge=-255, le=255, strict=True, validation_alias=_both("exit_code"))

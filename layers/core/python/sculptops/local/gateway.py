@@ -18,11 +18,11 @@ import secrets
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as StarletteRoute
 
-from sculptops.http.body import MAX_BODY_BYTES, TOO_LARGE
+from sculptops.http.body import MAX_BODY_BYTES, TOO_LARGE, Refused, decode_query, refusal_body
 from sculptops.http.headers import SecurityHeaders
 from sculptops.local.devidp import DevIdentityProvider
 from sculptops.local.project import repo_root
@@ -142,33 +142,50 @@ def _multi(items: list[tuple[str, str]]) -> tuple[dict[str, str], dict[str, list
 class FailedAuthLimiter:
     """Repeated failed authentication from one source: 429 with Retry-After for a while.
 
-    The local stand-in for what the WAF rate-based rule and stage throttling do on AWS.
+    It holds back failures, never credentials: a request from a source over the limit is still
+    authenticated, a valid credential goes through, and only a failing one gets 429 instead of
+    401. So nobody locks a valid token, or the embedded agents that share 127.0.0.1, out with
+    failures of their own. A malformed credential still costs no read (the authorizer refuses it
+    first); a well-formed one costs its one GetItem, blocked or not: only that read can tell a
+    valid credential from a guess. The local stand-in for the WAF per-IP rate rule on AWS, which
+    counts every request instead (README, "Deploy to AWS").
     """
 
     def __init__(self, max_failures: int, window_seconds: float = 60.0) -> None:
+        if max_failures < 1:
+            raise ValueError("max_failures must be at least 1")
         self.max_failures = max_failures
         self.window = window_seconds
-        self._failures: dict[str, list[float]] = {}
+        # The latest max_failures failures per source are all the verdict needs: a flood keeps
+        # its source held back without a list that grows with it.
+        self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, source: str, now: float) -> list[float]:
-        kept = [t for t in self._failures.get(source, []) if now - t < self.window]
-        self._failures[source] = kept
-        return kept
+    def _blocked_for(self, source: str, now: float) -> int:
+        recent = self._failures.get(source)
+        if recent is None:
+            return 0
+        while recent and now - recent[0] >= self.window:
+            recent.popleft()
+        if not recent:
+            del self._failures[source]
+            return 0
+        if len(recent) < self.max_failures:
+            return 0
+        # Held back until the oldest of the latest max_failures failures leaves the window.
+        return max(1, int(self.window - (now - recent[0])) + 1)
 
-    def blocked_for(self, source: str) -> int:
-        """Seconds until the source may try again; 0 when it may now."""
+    def failed(self, source: str) -> int:
+        """Record a failed authentication; seconds the source was already held back, else 0.
+
+        Non-zero: answer this failure 429 with that Retry-After rather than 401.
+        """
         now = time.monotonic()
         with self._lock:
-            recent = self._recent(source, now)
-            if len(recent) < self.max_failures:
-                return 0
-            return max(1, int(self.window - (now - recent[0])) + 1)
-
-    def failed(self, source: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._recent(source, now).append(now)
+            wait = self._blocked_for(source, now)
+            recent = self._failures.setdefault(source, deque(maxlen=self.max_failures))
+            recent.append(now)
+            return wait
 
 
 class LocalGateway:
@@ -244,7 +261,14 @@ class LocalGateway:
                 {"message": TOO_LARGE}, status_code=413, headers={"x-amzn-RequestId": request_id}
             )
         headers, multi_headers = _multi(list(request.headers.items()))
-        query_items = parse_qsl(request.url.query, keep_blank_values=True)
+        try:
+            # As API Gateway passes them: decoded text. Not parse_qsl, which would replace
+            # invalid UTF-8 with U+FFFD before the function's input guard could see it.
+            query_items = decode_query(request.scope.get("query_string", b""))
+        except Refused as exc:
+            return JSONResponse(
+                refusal_body(exc), status_code=exc.status, headers={"x-amzn-RequestId": request_id}
+            )
         query, multi_query = _multi(query_items)
         context = self._request_context(route, request, request_id, path)
         base = {
@@ -259,16 +283,8 @@ class LocalGateway:
             "stageVariables": None,
         }
         if route.authorized:
-            source = context["identity"]["sourceIp"]
-            wait = self.limiter.blocked_for(source) if self.limiter else 0
-            if wait:
-                throttled = self.gateway_response("THROTTLED", request_id=request_id)
-                throttled.headers["Retry-After"] = str(wait)
-                return throttled
             denied, auth_context = await self._authorize(route, base, context, request_id)
             if denied is not None:
-                if self.limiter and denied.status_code == 401:
-                    self.limiter.failed(source)
                 return denied
             context["authorizer"] = auth_context
         try:
@@ -309,7 +325,7 @@ class LocalGateway:
             result = await run_in_threadpool(_invoke, handler, event, _lambda_context("authorizer"))
         except Exception as exc:
             if str(exc) == "Unauthorized":
-                return self.gateway_response("UNAUTHORIZED", request_id=request_id), {}
+                return self._unauthorized(context["identity"]["sourceIp"], request_id), {}
             return self.gateway_response("AUTHORIZER_FAILURE", request_id=request_id), {}
         if not _allows(result, method_arn):
             ctx = {k: str(v) for k, v in (result or {}).get("context", {}).items()}
@@ -317,6 +333,19 @@ class LocalGateway:
         auth_context = dict(result.get("context") or {})
         auth_context["principalId"] = result.get("principalId")
         return None, auth_context
+
+    def _unauthorized(self, source: str, request_id: str) -> Response:
+        """401; 429 with Retry-After instead once the source is over the failed-auth limit.
+
+        Only failures are held back: the request was authenticated all the same, so a valid
+        credential from the same source is never refused because of someone else's failures.
+        """
+        wait = self.limiter.failed(source) if self.limiter else 0
+        if not wait:
+            return self.gateway_response("UNAUTHORIZED", request_id=request_id)
+        throttled = self.gateway_response("THROTTLED", request_id=request_id)
+        throttled.headers["Retry-After"] = str(wait)
+        return throttled
 
     @staticmethod
     def _proxy_response(result: Any, request_id: str) -> Response:

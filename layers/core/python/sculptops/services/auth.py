@@ -12,6 +12,8 @@ from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
 from sculptops.domain.identity import ACTIVE, Caller, CredentialKind, Principal, is_valid_slug
 from sculptops.domain.roles import Role
 from sculptops.domain.stream_ticket import StreamTicket, StreamTickets
+from sculptops.domain.tokens import StoredToken
+from sculptops.observability import scrub
 from sculptops.ports import AccessTokenVerifier, Clock, IdentityStore, TokenStore
 
 log = logging.getLogger(__name__)
@@ -165,10 +167,17 @@ class Authenticator:
         """
         if self._tickets is None:
             raise Unavailable("stream URLs need SCULPTOPS_TOKEN_PEPPER to be set", 60)
-        if caller.tenant is None or caller.kind in (CredentialKind.AGENT, CredentialKind.TICKET):
+        named = caller.kind is CredentialKind.TOKEN and bool(caller.credential_id)
+        if caller.tenant is None or not (named or caller.kind is CredentialKind.JWT):
             raise Forbidden("only a person's credential can ask for a stream URL")
         return self._tickets.issue(
-            caller.tenant, execution_id, caller.subject, self._clock.now(), caller.expires_at
+            caller.tenant,
+            execution_id,
+            caller.subject,
+            self._clock.now(),
+            caller.expires_at,
+            credential=caller.kind,
+            credential_id=caller.credential_id if named else None,
         )
 
     def authenticate_stream_ticket(
@@ -177,19 +186,25 @@ class Authenticator:
         """The caller a stream ticket stands for: its user, in its tenant, as at most a viewer.
 
         Only for a GET on the log stream of that very run (`stream_ticket_in`). NotAuthenticated
-        for a malformed, forged, expired or other-run or other-tenant ticket, or one issued
-        before its user revoked all their tokens; Forbidden once the user left the tenant.
+        for a malformed, forged, expired or other-run or other-tenant ticket, one issued before
+        its user revoked all their tokens, or one asked for by a personal token that is now
+        deleted, revoked or expired; Forbidden once the user left the tenant. A ticket asked for
+        by an access token (JWT) ends with that JWT's expiry, which it carries.
         """
         if self._tickets is None:
             raise NotAuthenticated("tickets-disabled")
-        verified = self._tickets.verify(ticket, execution_id, self._clock.now())
+        now = self._clock.now()
+        verified = self._tickets.verify(ticket, execution_id, now)
         if tenant_ref not in (ACTIVE, verified.tenant):
             raise NotAuthenticated("bad-ticket")
+        token = self._ticket_token(verified, now)
         user = self._identities.get_user(verified.subject)
         if user is None:
             raise NotAuthenticated("unknown-user")
         revoked_before = user.tokens_revoked_before
         if revoked_before is not None and verified.issued_at < revoked_before:
+            raise NotAuthenticated("revoked")
+        if revoked_before is not None and token is not None and token.created_at <= revoked_before:
             raise NotAuthenticated("revoked")
         principal = Principal(
             kind=CredentialKind.TICKET,
@@ -199,6 +214,32 @@ class Authenticator:
             ceiling=Role.VIEWER,
         )
         return self.act_in(principal, verified.tenant)
+
+    def _ticket_token(self, ticket: StreamTicket, now: datetime) -> StoredToken | None:
+        """The personal token that asked for the ticket, if one did; NotAuthenticated once it
+        is gone (deleted, revoked one by one or by a ceiling token's revoke-all) or expired.
+
+        The owner's index finds it by id, but an index read is eventually consistent and could
+        still show a token deleted a moment ago; so the token is then read again by its digest
+        on the primary key, strongly consistent, as `authenticate` reads it. The digest never
+        leaves this process.
+        """
+        if ticket.credential is not CredentialKind.TOKEN or ticket.credential_id is None:
+            return None
+        found = self._tokens.find(ticket.subject, ticket.credential_id)
+        if found is None:
+            raise NotAuthenticated("revoked")
+        stored = self._tokens.get(found.digest)
+        if (
+            stored is None
+            or stored.id != ticket.credential_id
+            or stored.owner != ticket.subject
+            or stored.kind is not CredentialKind.TOKEN
+        ):
+            raise NotAuthenticated("revoked")
+        if stored.expired(now):
+            raise NotAuthenticated("expired")
+        return stored
 
     def act_in(self, principal: Principal, tenant_ref: str | None) -> Caller:
         """The principal acting in a tenant (a slug, `active`, or None for tenant-less routes)."""
@@ -219,7 +260,8 @@ class Authenticator:
                 raise Forbidden("no active tenant: use /api/v1/{tenant_id}/... with a tenant slug")
         else:
             if not is_valid_slug(tenant_ref):
-                raise Forbidden("no such tenant")
+                # The answer of a real tenant one is not a member of: no probing which exist.
+                raise Forbidden(f"not a member of tenant {scrub(tenant_ref)[:64]}")
             slug = tenant_ref
         role: Role | None = None
         if slug is not None:

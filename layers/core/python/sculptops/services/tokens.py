@@ -48,7 +48,12 @@ class CreatedToken:
 
 def _as_utc(value: datetime | date) -> datetime:
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError):  # year 9999 at -01:00, year 1 at +01:00
+            raise InvalidInput("expiry_date", "is out of range once converted to UTC") from None
     # A bare date means the end of that day, UTC.
     return datetime.combine(value, time(23, 59, 59), tzinfo=UTC)
 
