@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -55,3 +56,22 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     s = start_stack(tmp_path_factory.mktemp("stack"))
     yield s
     stop_stack(s)
+
+
+_BROWSER_RESULTS: list[tuple[str, str]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Remember each browser test's outcome (reports reach the controller under xdist too)."""
+    if report.nodeid.startswith("tests/browser/") and (
+        report.when == "call" or (report.when == "setup" and not report.passed)
+    ):
+        _BROWSER_RESULTS.append((report.nodeid, report.outcome))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Name every browser test and its outcome, so a run shows that Chromium really ran them."""
+    if _BROWSER_RESULTS:
+        terminalreporter.section("browser tests (Chromium)")
+        for nodeid, outcome in sorted(_BROWSER_RESULTS):
+            terminalreporter.write_line(f"{outcome.upper():8} {nodeid}")

@@ -283,7 +283,8 @@ def _when_ready(stack: LocalStack, then: Any) -> None:
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    print("SculptOps local stack stopped (SIGTERM).", flush=True)
+    raise SystemExit(0)  # a requested stop is a clean one: `make run` does not report an error
 
 
 def serve(

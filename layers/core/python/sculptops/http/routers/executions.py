@@ -79,6 +79,11 @@ def log_batch(view: LogView, epoch: bool = False) -> dict[str, Any]:
     }
 
 
+def _iso(value: datetime) -> str:
+    """As the JSON poll spells a time (pydantic): UTC with a `Z`, so both read the same."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
 def sse_body(view: LogView, epoch: bool = False) -> str:
     """The batch as Server-Sent Events: a retry hint, then one event per line (id = seq)."""
     retry = f"retry: {max(view.poll_after_ms, SSE_MIN_RETRY_MS)}\n"
@@ -86,7 +91,7 @@ def sse_body(view: LogView, epoch: bool = False) -> str:
         return retry + "\n"  # no event: the client only learns when to come back
     parts = []
     for i, ln in enumerate(view.lines):
-        data = json.dumps(log_event(ln, epoch), default=datetime.isoformat)
+        data = json.dumps(log_event(ln, epoch), default=_iso)
         parts.append(f"{retry if i == 0 else ''}id: {ln.seq}\ndata: {data}\n\n")
     return "".join(parts)
 
