@@ -90,3 +90,22 @@ def stop_stack(stack: Stack) -> None:
     except subprocess.TimeoutExpired:
         stack.proc.kill()
         stack.proc.wait()
+
+
+PING_ID = "pb_000000000000000000000001"
+LOCAL_ID = "inv_000000000000000000000001"
+
+
+def finished_ping_run(stack: Stack, timeout: float = 90) -> str:
+    """Run the seeded ping playbook in demo as admin@demo and wait (bounded) for its end."""
+    with stack.client(stack.token) as c:
+        r = c.post(
+            "/api/v1/demo/executions", json={"playbook_id": PING_ID, "inventory_id": LOCAL_ID}
+        )
+        assert r.status_code == 201, r.text
+        run_id = str(r.json()["id"])
+        deadline = time.monotonic() + timeout
+        while c.get(f"/api/v1/demo/executions/{run_id}").json()["finished_at"] is None:
+            assert time.monotonic() < deadline, "the run did not finish"
+            time.sleep(0.5)
+    return run_id

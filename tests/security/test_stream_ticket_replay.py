@@ -9,33 +9,20 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
 
-from tests.stack import Stack
+from tests.stack import Stack, finished_ping_run
 
-PING_ID = "pb_000000000000000000000001"
-LOCAL_ID = "inv_000000000000000000000001"
 UNAUTHORIZED = {"message": "Unauthorized"}
 
 
 @pytest.fixture(scope="module")
 def run(stack: Stack) -> str:
     """A finished run of the ping playbook in demo."""
-    with stack.client(stack.token) as c:
-        r = c.post(
-            "/api/v1/demo/executions", json={"playbook_id": PING_ID, "inventory_id": LOCAL_ID}
-        )
-        assert r.status_code == 201, r.text
-        run_id = str(r.json()["id"])
-        deadline = time.monotonic() + 90
-        while c.get(f"/api/v1/demo/executions/{run_id}").json()["finished_at"] is None:
-            assert time.monotonic() < deadline, "the run did not finish"
-            time.sleep(0.5)
-    return run_id
+    return finished_ping_run(stack)
 
 
 @pytest.fixture

@@ -58,3 +58,19 @@ def test_valid_prefixes(prefix):
 def test_invalid_prefixes_are_refused(prefix):
     with pytest.raises(ValueError):
         tf.validate_prefix(prefix)
+
+
+def test_a_token_is_found_inside_any_text_whatever_its_prefix() -> None:
+    for prefix in ("ag_live_", "ag_agent_", "sk_"):
+        value = tf.generate(prefix)
+        assert tf.contains_token(value)
+        assert tf.contains_token(f"ansible_{value}")
+        assert tf.contains_token(f"Bearer {value} trailing")
+
+
+def test_a_token_shape_without_its_checksum_is_not_a_token() -> None:
+    value = tf.generate("ag_live_")
+    broken = value[:-1] + ("a" if value[-1] != "a" else "b")
+    assert not tf.contains_token(broken)
+    assert not tf.contains_token("ag_live_" + "a" * 36)
+    assert not tf.contains_token(value + "x")  # longer than a token body

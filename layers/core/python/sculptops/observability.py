@@ -12,10 +12,11 @@ import re
 _PATTERNS = [
     # Prefixed tokens (`ag_live_`, `ag_agent_`): a prefix is `word_` or `word_word_`
     # (domain.token_format) and the body 36 base62 characters; 20 is enough to redact a piece.
-    re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9]+_[0-9A-Za-z]{20,}\b"),
-    re.compile(r"\b[a-z][a-z0-9]*_[0-9A-Za-z]{30,}\b"),  # one-word prefix; ids have 24
+    # No `\b` before: a token glued to a name (`ansible_ag_live_...`) is still found.
+    re.compile(r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_[a-z0-9]+_[0-9A-Za-z]{20,}\b"),
+    re.compile(r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_[0-9A-Za-z]{30,}\b"),  # one-word prefix; ids: 24
     # JWTs, and a JWT's header or header.payload alone (the payload names the user).
-    re.compile(r"\beyJ[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*){0,2}"),
+    re.compile(r"(?<![0-9A-Za-z])eyJ[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*){0,2}"),
     re.compile(r"\b[0-9a-f]{64}\b"),  # SHA-256 digests
     re.compile(r"(?i)(bearer\s+)\S+"),
     # Stream tickets (domain.stream_ticket): `st_` + payload + `.` + MAC, or a piece of one.

@@ -71,10 +71,11 @@ def validate_playbook(content: str) -> list[dict[str, Any]]:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise InvalidInput("content", f"is not valid YAML{where}") from None
-    except (ValueError, OverflowError, RecursionError, TypeError):
+    except Exception:
         # PyYAML lets Python's own conversions fail through: an integer over 4300 digits
-        # (int-str conversion limit), a date like 0000-01-01, ... Bad input, never a 500; the
-        # exception's text is not echoed.
+        # (int-str conversion limit), a date like 0000-01-01, `!!bool maybe` (KeyError),
+        # `!!int _` (IndexError), ... Whatever its parser cannot read is bad input, never a
+        # 500; the exception's text is not echoed.
         raise InvalidInput("content", "is not valid YAML: a value in it cannot be read") from None
     if not isinstance(plays, list) or not plays:
         raise InvalidInput("content", "must be a YAML list of plays")

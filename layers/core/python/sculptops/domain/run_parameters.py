@@ -14,8 +14,10 @@ ansible-core's own so that they cannot drift.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
+from sculptops.domain import token_format
 from sculptops.domain.catalog import validate_vars
 from sculptops.domain.errors import InvalidInput
 from sculptops.domain.executions import validate_limit, validate_tags
@@ -155,7 +157,27 @@ def validate_extra_vars(value: Any) -> dict[str, Any]:
                 "is a name Ansible reserves (its connection, become, shell and interpreter "
                 "variables, play keywords, magic variables); a run's variables cannot set it",
             )
+    for where, text in _strings(checked, "extra_vars"):
+        if token_format.contains_token(text):
+            raise InvalidInput(
+                where,
+                "holds a SculptOps API token: a run's variables are shown to every viewer of "
+                "the tenant and in its log; keep secrets on the agent host (e.g. Ansible Vault)",
+            )
     return checked
+
+
+def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    """Every string in a JSON value, keys included, with the path that names it."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield f"{where}.{key}", str(key)
+            yield from _strings(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, f"{where}.{i}")
 
 
 def validate_run_parameters(

@@ -56,6 +56,24 @@ def is_well_formed(value: str, prefix: str) -> bool:
     return hmac.compare_digest(checksum(random_part), check)
 
 
+_EMBEDDED_BODY_RE = re.compile(
+    rf"_([0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}})(?![0-9A-Za-z])"
+)
+
+
+def contains_token(text: str) -> bool:
+    """True when the text holds something shaped like a token of any prefix with a valid checksum.
+
+    A random base62 run passes the CRC32 check once in 62**6 (about 5.7e10): no false alarms in
+    practice, and no prefix needs to be known (agent and personal tokens, any configuration).
+    """
+    for match in _EMBEDDED_BODY_RE.finditer(text):
+        body = match.group(1)
+        if hmac.compare_digest(checksum(body[:RANDOM_LENGTH]), body[RANDOM_LENGTH:]):
+            return True
+    return False
+
+
 class TokenHasher:
     """Digest of a token value: SHA-256, or HMAC-SHA256 when a pepper is configured."""
 
