@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -95,10 +97,14 @@ def test_a_failing_playbook_ends_failed_with_its_exit_code(stack: Stack) -> None
 
 
 def test_a_running_sleep_is_cancelled_within_seconds(stack: Stack) -> None:
+    # A duration no other process on the machine has: the check below looks only at the sleep
+    # this test started, never at processes machine-wide.
+    duration = f"120.{secrets.randbelow(10**9):09d}"
     pb = add_playbook(
         stack,
         "sleeps",
-        "- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.builtin.command: sleep 120\n",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        f"    - ansible.builtin.command: sleep {duration}\n",
     )
     run = trigger(stack, pb)
     with stack.client(stack.token) as c:
@@ -114,11 +120,26 @@ def test_a_running_sleep_is_cancelled_within_seconds(stack: Stack) -> None:
     # The run is reported cancelled only after its whole process group was killed; give the
     # kernel a moment to reap it.
     for _ in range(20):
-        out = subprocess.run(["pgrep", "-f", "sleep 120"], capture_output=True, text=True)
-        if out.stdout.strip() == "":
+        survivors = _processes_running(f"sleep {duration}")
+        if not survivors:
             break
         time.sleep(0.1)
-    assert out.stdout.strip() == "", "the sleep survived its cancel"
+    assert not survivors, "the sleep survived its cancel"
+
+
+def _processes_running(command_line: str) -> list[int]:
+    """Pids whose command line is exactly this one (a string only this test's run uses)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile
+            continue
+        if b" ".join(a for a in argv if a).decode(errors="replace") == command_line:
+            found.append(int(entry.name))
+    return found
 
 
 LOOP = """- hosts: all
