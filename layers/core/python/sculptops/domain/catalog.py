@@ -71,6 +71,8 @@ def validate_playbook(content: str) -> list[dict[str, Any]]:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise InvalidInput("content", f"is not valid YAML{where}") from None
+    except InvalidInput:
+        raise  # the bounds of _bounded_yaml, with their own message
     except Exception:
         # PyYAML lets Python's own conversions fail through: an integer over 4300 digits
         # (int-str conversion limit), a date like 0000-01-01, `!!bool maybe` (KeyError),
