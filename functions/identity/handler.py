@@ -2,8 +2,9 @@
 
 from mangum import Mangum
 
+from sculptops.http import docs
 from sculptops.http.app import create_app
 from sculptops.http.routers import identity
 
-app = create_app(identity.routers, title="SculptOps identity")
+app = create_app([*docs.routers, *identity.routers], title="SculptOps identity")
 handler = Mangum(app, lifespan="off")

@@ -24,8 +24,10 @@ t0 = time.perf_counter()
 name, path, token = sys.argv[1], sys.argv[2], sys.argv[3]
 if name == "monolith":
     from mangum import Mangum
-    from sculptops.http.app import all_routers, create_app
-    handler = Mangum(create_app(all_routers()), lifespan="off")
+    from sculptops.http.app import create_app
+    from sculptops.http.openapi import all_routers
+    from sculptops.http import docs
+    handler = Mangum(create_app([*docs.routers, *all_routers()]), lifespan="off")
 else:
     spec = importlib.util.spec_from_file_location("fn_" + name, path)
     module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from sculptops import __version__
 from sculptops.agent.workspace import (
     RunUser,
     Workspace,
@@ -35,12 +36,14 @@ from sculptops.agent.workspace import (
     prepare,
     remove_stale_agent_directories,
 )
-from sculptops.cli.client import ApiClient
+from sculptops.api_client import ApiClient
 from sculptops.domain.errors import InvalidInput
 from sculptops.domain.logs import classify, clip
 from sculptops.domain.run_parameters import validate_run_parameters
 
 log = logging.getLogger("sculptops.agent")
+
+USER_AGENT = f"sculptops-agent/{__version__}"
 
 BATCH_LINES = 200
 KILL_GRACE_SECONDS = 5.0
@@ -122,7 +125,9 @@ class Agent:
     def __init__(self, config: AgentConfig, stop: threading.Event | None = None) -> None:
         self.config = config
         self.stop = stop or threading.Event()
-        self.api = ApiClient(config.url, config.token, retries=5, stop=self.stop)
+        self.api = ApiClient(
+            config.url, config.token, user_agent=USER_AGENT, retries=5, stop=self.stop
+        )
         self.base = f"/api/v1/{config.tenant}"
         self.ansible = config.ansible_playbook or find_ansible_playbook()
         self.run_user = resolve_run_user(config.run_as)

@@ -8,7 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from sculptops.cli.client import ApiClient, ApiError
+from sculptops.api_client import ApiClient, ApiError
 
 LEVEL_STYLES = {
     "ok": "green",

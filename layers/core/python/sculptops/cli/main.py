@@ -11,7 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sculptops.cli.client import ApiClient, ApiError
+from sculptops import __version__
+from sculptops.api_client import ApiClient, ApiError
 
 app = typer.Typer(
     help="SculptOps: run Ansible playbooks for teams.",
@@ -23,6 +24,7 @@ app.add_typer(tokens_app, name="tokens")
 console = Console()
 # Messages are never cut into lines by rich: an id or a date stays whole, even in a pipe.
 err = Console(stderr=True, soft_wrap=True)
+USER_AGENT = f"sculptops-cli/{__version__}"
 
 UrlOpt = Annotated[str, typer.Option("--url", envvar="SCULPTOPS_URL", help="API base URL")]
 TokenOpt = Annotated[
@@ -36,7 +38,7 @@ def _client(url: str, token: str) -> ApiClient:
     if not token:
         err.print("No token: set SCULPTOPS_TOKEN or pass --token.")
         raise typer.Exit(2)
-    return ApiClient(url, token)
+    return ApiClient(url, token, user_agent=USER_AGENT)
 
 
 def _call(client: ApiClient, method: str, path: str, **kwargs: Any) -> Any:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable
-from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
@@ -43,21 +41,3 @@ def create_app(routers: Iterable[APIRouter], *, title: str = "SculptOps API") ->
     app.add_middleware(InputGuard)
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, 413 included
     return app
-
-
-def all_routers() -> list[APIRouter]:
-    """Every function's routers, for the one OpenAPI document of the whole API."""
-    from sculptops.http.routers import agents, catalog, executions, identity, tokens
-
-    return [
-        *identity.routers,
-        *tokens.routers,
-        *catalog.routers,
-        *executions.routers,
-        *agents.routers,
-    ]
-
-
-@functools.cache
-def openapi_document() -> dict[str, Any]:
-    return create_app(all_routers()).openapi()

@@ -1,1 +1,1 @@
-"""One router module per function: tokens, identity (with docs and health), ..."""
+"""One router module per function: tokens, identity, catalog, executions, agents."""

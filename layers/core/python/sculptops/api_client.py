@@ -1,4 +1,7 @@
-"""A small HTTP client for the API, with retries (backoff and jitter) on 429/503 and hiccups."""
+"""A small HTTP client for the API, with retries (backoff and jitter) on 429/503 and hiccups.
+
+Shared by the CLI and the agent, each naming itself in `User-Agent`.
+"""
 
 from __future__ import annotations
 
@@ -24,11 +27,12 @@ class ApiClient:
         url: str,
         token: str | None,
         *,
+        user_agent: str,
         retries: int = 4,
         timeout: float = 15.0,
         stop: threading.Event | None = None,
     ):
-        headers = {"User-Agent": "sculptops-cli"}
+        headers = {"User-Agent": user_agent}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self._http = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
