@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from moto import mock_aws
+from starlette.testclient import TestClient
 
-from sculptops.bootstrap import Container, build
+from sculptops.bootstrap import Container, build, container
 from sculptops.local import seed
 from sculptops.local.dynamodb import DynamoDBLocalBackend, dynamodb_local_available
+from sculptops.local.gateway import build_gateway
 from sculptops.local.tables import create_tables
 from sculptops.settings import Settings
 from tests.fakes import FakeClock, FakeJwtVerifier
@@ -81,3 +84,25 @@ def real_race(request: pytest.FixtureRequest) -> Container:
     seed.seed_identity(c.identity_store)
     seed.seed_catalog(c.catalog_store)
     return c
+
+
+@contextmanager
+def moto_gateway(stage: str, *, catalog: bool = True) -> Iterator[TestClient]:
+    """The local gateway's ASGI app over moto tables (no sockets), seeded like the local stack.
+
+    The process-wide container is rebuilt from this stage's settings, and dropped afterwards.
+    """
+    with mock_aws(), pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCULPTOPS_STAGE", stage)
+        mp.setenv("SCULPTOPS_TOKEN_PEPPER", f"{stage}-pepper-0123456789")
+        mp.setenv("SCULPTOPS_DYNAMODB_MAX_RETRIES", "0")
+        mp.delenv("SCULPTOPS_OIDC_ISSUER", raising=False)
+        container.cache_clear()
+        c = container()
+        create_tables(c.settings)
+        seed.seed_identity(c.identity_store)
+        if catalog:
+            seed.seed_catalog(c.catalog_store)
+        with TestClient(build_gateway(None).asgi(), base_url="http://127.0.0.1") as client:
+            yield client
+        container.cache_clear()

@@ -9,16 +9,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto import mock_aws
 from starlette.testclient import TestClient
 
 from sculptops.bootstrap import container
 from sculptops.domain.identity import CredentialKind, Principal
 from sculptops.local import seed
-from sculptops.local.gateway import build_gateway
 from sculptops.local.routes import load_api
-from sculptops.local.tables import create_tables
 from sculptops.services.tokens import NewToken
+from tests.integration.conftest import moto_gateway
 
 RANK = {"viewer": 1, "member": 2, "admin": 3}
 # (method, resource with the tenant prefix removed) -> who may: a role, "any", "agent", "public".
@@ -100,18 +98,8 @@ ROUTES = [(r.method, r.resource) for r in load_api().routes]
 
 @pytest.fixture(scope="module")
 def gw() -> Iterator[TestClient]:
-    with mock_aws(), pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SCULPTOPS_STAGE", "matrix")
-        mp.setenv("SCULPTOPS_TOKEN_PEPPER", "matrix-pepper-0123456789")
-        mp.delenv("SCULPTOPS_OIDC_ISSUER", raising=False)
-        container.cache_clear()
-        c = container()
-        create_tables(c.settings)
-        seed.seed_identity(c.identity_store)
-        seed.seed_catalog(c.catalog_store)
-        with TestClient(build_gateway(None).asgi(), base_url="http://127.0.0.1") as client:
-            yield client
-        container.cache_clear()
+    with moto_gateway("matrix") as client:
+        yield client
 
 
 def fresh_token(persona: str) -> str | None:

@@ -10,34 +10,21 @@ from collections.abc import Iterator
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from moto import mock_aws
 from starlette.testclient import TestClient
 
 from sculptops.bootstrap import container
 from sculptops.domain.identity import ACTIVE, CredentialKind, Principal
 from sculptops.domain.token_format import generate
-from sculptops.local import seed
-from sculptops.local.gateway import build_gateway
-from sculptops.local.tables import create_tables
 from sculptops.services.tokens import NewToken
+from tests.integration.conftest import moto_gateway
 
 UNAUTHORIZED = {"message": "Unauthorized"}
 
 
 @pytest.fixture
-def gw(monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    with mock_aws():
-        monkeypatch.setenv("SCULPTOPS_STAGE", "itest")
-        monkeypatch.setenv("SCULPTOPS_TOKEN_PEPPER", "integration-pepper-0123")
-        monkeypatch.setenv("SCULPTOPS_DYNAMODB_MAX_RETRIES", "0")
-        monkeypatch.delenv("SCULPTOPS_OIDC_ISSUER", raising=False)
-        container.cache_clear()
-        c = container()
-        create_tables(c.settings)
-        seed.seed_identity(c.identity_store)
-        with TestClient(build_gateway(None).asgi(), base_url="http://127.0.0.1") as client:
-            yield client
-        container.cache_clear()
+def gw() -> Iterator[TestClient]:
+    with moto_gateway("itest", catalog=False) as client:
+        yield client
 
 
 def token_for(user: str, **kw: object) -> str:

@@ -13,15 +13,13 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from starlette.testclient import TestClient
 
 from sculptops.bootstrap import container
 from sculptops.domain.identity import CredentialKind, Principal
 from sculptops.local import seed
-from sculptops.local.gateway import build_gateway
-from sculptops.local.tables import create_tables
 from sculptops.services.tokens import NewToken
+from tests.integration.conftest import moto_gateway
 
 T = "2026-01-01T00:00:00.000000+0000"
 GOOD = "exe_000000000001000000000001"
@@ -65,20 +63,8 @@ def _typed(value: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def gw() -> Iterator[tuple[TestClient, Any]]:
-    with mock_aws(), pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SCULPTOPS_STAGE", "unreadable")
-        mp.setenv("SCULPTOPS_TOKEN_PEPPER", "unreadable-pepper-0123456789")
-        mp.setenv("SCULPTOPS_DYNAMODB_MAX_RETRIES", "0")
-        mp.delenv("SCULPTOPS_OIDC_ISSUER", raising=False)
-        container.cache_clear()
-        c = container()
-        create_tables(c.settings)
-        seed.seed_identity(c.identity_store)
-        seed.seed_catalog(c.catalog_store)
-        ddb = boto3.client("dynamodb", region_name=c.settings.region)
-        with TestClient(build_gateway(None).asgi(), base_url="http://127.0.0.1") as client:
-            yield client, ddb
-        container.cache_clear()
+    with moto_gateway("unreadable") as client:
+        yield client, boto3.client("dynamodb", region_name=container().settings.region)
 
 
 def bearer(user: str) -> dict[str, str]:

@@ -74,27 +74,6 @@ def _stream_ticket(event: Mapping[str, Any]) -> str | None:
     return stream_ticket_in(str(method or ""), str(event.get("resource") or ""), _query(event))
 
 
-def _authorize_ticket(
-    authenticator: Authenticator, event: Mapping[str, Any], ticket: str, method_arn: str
-) -> dict[str, Any]:
-    execution_id = str((event.get("pathParameters") or {}).get("id") or "")
-    try:
-        caller = authenticator.authenticate_stream_ticket(ticket, tenant_ref(event), execution_id)
-    except NotAuthenticated as exc:
-        log.info("stream ticket refused: %s", exc.reason)
-        raise Exception(UNAUTHORIZED) from None
-    except Forbidden as exc:
-        log.info("stream ticket denied: %s", exc.message)
-        return _policy("Deny", "anonymous", method_arn, {"reason": _safe(exc.message)})
-    except Unavailable as exc:
-        log.warning("authentication unavailable: %s", type(exc.__cause__).__name__)
-        raise AuthorizerUnavailable("dependency unavailable") from None
-    except Exception as exc:  # fail closed
-        log.error("authorizer error: %s", type(exc).__name__)
-        raise Exception(UNAUTHORIZED) from None
-    return _policy("Allow", caller.subject, method_arn, caller_context(caller))
-
-
 def _safe(reason: str) -> str:
     """Reasons land in a JSON gateway-response template: keep them to plain characters."""
     return re.sub(r"[^A-Za-z0-9 .,:;_/@()-]", "", reason)[:200]
@@ -128,35 +107,31 @@ def caller_context(caller: Caller) -> dict[str, str]:
 def authorize(authenticator: Authenticator, event: Mapping[str, Any]) -> dict[str, Any]:
     """The authorizer's answer for one REQUEST event. See the module docstring."""
     method_arn = str(event.get("methodArn") or "")
+    subject = "anonymous"  # until a credential names someone
     try:
         ticket = _stream_ticket(event)
-    except Exception as exc:  # fail closed
-        log.error("authorizer error: %s", type(exc).__name__)
-        raise Exception(UNAUTHORIZED) from None
-    if ticket is not None:
-        return _authorize_ticket(authenticator, event, ticket, method_arn)
-    try:
-        principal = authenticator.authenticate(credential_from_headers(_headers(event)))
+        if ticket is not None:
+            execution_id = str((event.get("pathParameters") or {}).get("id") or "")
+            caller = authenticator.authenticate_stream_ticket(
+                ticket, tenant_ref(event), execution_id
+            )
+        else:
+            principal = authenticator.authenticate(credential_from_headers(_headers(event)))
+            subject = principal.subject
+            resource = str(event.get("resource") or "")
+            if principal.kind is CredentialKind.AGENT and not _AGENT_ROUTES.match(resource):
+                raise Forbidden("agent tokens reach only the agent protocol")
+            caller = authenticator.act_in(principal, tenant_ref(event))
     except NotAuthenticated as exc:
         log.info("authentication refused: %s", exc.reason)
         raise Exception(UNAUTHORIZED) from None
     except Forbidden as exc:
-        return _policy("Deny", "anonymous", method_arn, {"reason": _safe(exc.message)})
+        log.info("access denied for %s: %s", subject, exc.message)
+        return _policy("Deny", subject, method_arn, {"reason": _safe(exc.message)})
     except Unavailable as exc:
         log.warning("authentication unavailable: %s", type(exc.__cause__).__name__)
         raise AuthorizerUnavailable("dependency unavailable") from None
     except Exception as exc:  # fail closed
         log.error("authorizer error: %s", type(exc).__name__)
         raise Exception(UNAUTHORIZED) from None
-    try:
-        resource = str(event.get("resource") or "")
-        if principal.kind is CredentialKind.AGENT and not _AGENT_ROUTES.match(resource):
-            raise Forbidden("agent tokens reach only the agent protocol")
-        caller = authenticator.act_in(principal, tenant_ref(event))
-    except Forbidden as exc:
-        log.info("access denied for %s: %s", principal.subject, exc.message)
-        return _policy("Deny", principal.subject, method_arn, {"reason": _safe(exc.message)})
-    except Exception as exc:  # fail closed
-        log.error("authorizer error: %s", type(exc).__name__)
-        raise Exception(UNAUTHORIZED) from None
-    return _policy("Allow", principal.subject, method_arn, caller_context(caller))
+    return _policy("Allow", caller.subject, method_arn, caller_context(caller))
