@@ -12,7 +12,7 @@ from sculptops.bootstrap import Container, build
 from sculptops.domain.identity import ACTIVE, Caller, CredentialKind, Principal
 from sculptops.local import seed
 from sculptops.settings import Settings
-from tests.fakes import FakeClock, FakeIdentityStore, FakeJwtVerifier, FakeTokenStore
+from tests.fakes import FakeClock, FakeIdentityStore, FakeJwtVerifier, fake_stores
 from tests.stack import Stack, start_stack, stop_stack
 
 # Never reach a real AWS account from the tests.
@@ -36,8 +36,7 @@ def fake() -> Iterator[Container]:
     seed.seed_identity(identities)
     yield build(
         SETTINGS,
-        token_store=FakeTokenStore(),
-        identity_store=identities,
+        **fake_stores(identity_store=identities),
         clock=FakeClock(),
         jwt_verifier=FakeJwtVerifier(),
     )

@@ -7,8 +7,26 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sculptops.domain.errors import NotAuthenticated
+from sculptops.domain import agents as agent_rules
+from sculptops.domain.agents import Agent
+from sculptops.domain.catalog import Inventory, Playbook
+from sculptops.domain.errors import Conflict, NotAuthenticated, NotFound
+from sculptops.domain.executions import (
+    Execution,
+    ExecutionPage,
+    Status,
+    Step,
+    cancel_step,
+    check_deletable,
+    check_target,
+    lease_expired,
+    may,
+    refused,
+    target,
+)
+from sculptops.domain.idempotency import IdempotentRecord
 from sculptops.domain.identity import Tenant, User
+from sculptops.domain.logs import Level, LogLine, LogPage, after_refused_batch
 from sculptops.domain.tokens import StoredToken, TokenPage
 
 
@@ -40,7 +58,8 @@ class FakeTokenStore:
 
     def put(self, token: StoredToken) -> None:
         self._maybe_fail()
-        assert token.digest not in self.items
+        if token.digest in self.items:
+            raise Conflict("token collision; retry")
         self.items[token.digest] = token
 
     def list_for_owner(self, owner: str, cursor: str | None, limit: int) -> TokenPage:
@@ -99,7 +118,9 @@ class FakeIdentityStore:
         self.tenants[tenant.slug] = tenant
 
     def revoke_tokens_before(self, user_id: str, when: datetime) -> None:
-        user = self.users[user_id]
+        user = self.users.get(user_id)
+        if user is None:
+            return
         if user.tokens_revoked_before is None or user.tokens_revoked_before < when:
             self.users[user_id] = replace(user, tokens_revoked_before=when)
 
@@ -115,3 +136,427 @@ class FakeJwtVerifier:
         if claims is None:
             raise NotAuthenticated("invalid-jwt")
         return claims
+
+
+class FakeCatalogStore:
+    def __init__(self) -> None:
+        self.playbooks: dict[tuple[str, str], Playbook] = {}
+        self.inventories: dict[tuple[str, str], Inventory] = {}
+
+    def put_playbook(self, playbook: Playbook) -> None:
+        self.playbooks[(playbook.tenant, playbook.id)] = playbook
+
+    def get_playbook(self, tenant: str, playbook_id: str) -> Playbook | None:
+        return self.playbooks.get((tenant, playbook_id))
+
+    def list_playbooks(self, tenant: str) -> list[Playbook]:
+        return sorted((p for (t, _), p in self.playbooks.items() if t == tenant), key=_id)
+
+    def delete_playbook(self, tenant: str, playbook_id: str) -> bool:
+        return self.playbooks.pop((tenant, playbook_id), None) is not None
+
+    def put_inventory(self, inventory: Inventory) -> None:
+        self.inventories[(inventory.tenant, inventory.id)] = inventory
+
+    def get_inventory(self, tenant: str, inventory_id: str) -> Inventory | None:
+        return self.inventories.get((tenant, inventory_id))
+
+    def list_inventories(self, tenant: str) -> list[Inventory]:
+        return sorted((i for (t, _), i in self.inventories.items() if t == tenant), key=_id)
+
+    def delete_inventory(self, tenant: str, inventory_id: str) -> bool:
+        return self.inventories.pop((tenant, inventory_id), None) is not None
+
+
+def _id(thing: Any) -> str:
+    return str(thing.id)
+
+
+class FakeExecutionStore:
+    """Runs and (in `lines`) their log lines: one "partition" per run, as on DynamoDB, shared
+    with the FakeLogStore made from it. Transitions follow the domain's table, as the real
+    store's conditions do."""
+
+    def __init__(self) -> None:
+        self.runs: dict[tuple[str, str], Execution] = {}
+        self.lines: dict[tuple[str, str], list[LogLine]] = {}
+
+    def _must(self, tenant: str, execution_id: str) -> Execution:
+        execution = self.runs.get((tenant, execution_id))
+        if execution is None:
+            raise NotFound(f"execution {execution_id} not found")
+        return execution
+
+    def _set(self, execution: Execution, **changes: Any) -> Execution:
+        updated = replace(execution, **changes)
+        self.runs[(execution.tenant, execution.id)] = updated
+        return updated
+
+    def create(self, execution: Execution) -> None:
+        if (execution.tenant, execution.id) in self.runs:
+            raise Conflict("execution id collision; retry")
+        self.runs[(execution.tenant, execution.id)] = replace(execution, log_next_seq=1)
+        self.lines[(execution.tenant, execution.id)] = []
+
+    def get(self, tenant: str, execution_id: str) -> Execution | None:
+        return self.runs.get((tenant, execution_id))
+
+    def list_for_tenant(
+        self,
+        tenant: str,
+        status: Status | None,
+        playbook_id: str | None,
+        cursor: str | None,
+        limit: int,
+    ) -> ExecutionPage:
+        found = sorted(
+            (
+                e
+                for (t, _), e in self.runs.items()
+                if t == tenant
+                and (status is None or e.status is status)
+                and (playbook_id is None or e.playbook_id == playbook_id)
+                and (cursor is None or e.id < cursor)
+            ),
+            key=_id,
+            reverse=True,
+        )
+        page = found[:limit]
+        return ExecutionPage(page, page[-1].id if len(found) > limit else None)
+
+    def claim_next(
+        self, tenant: str, agent_id: str, now: datetime, lease_until: datetime
+    ) -> Execution | None:
+        queued = sorted(
+            (e for (t, _), e in self.runs.items() if t == tenant and may(Step.CLAIM, e)), key=_id
+        )
+        if not queued:
+            return None
+        return self._set(
+            queued[0],
+            status=target(Step.CLAIM),
+            started_at=now,
+            agent_id=agent_id,
+            lease_expires_at=lease_until,
+        )
+
+    def heartbeat(
+        self, tenant: str, execution_id: str, agent_id: str, lease_until: datetime
+    ) -> Execution:
+        current = self._must(tenant, execution_id)
+        if not may(Step.HEARTBEAT, current, agent_id):
+            raise refused(Step.HEARTBEAT, current)
+        return self._set(current, lease_expires_at=lease_until)
+
+    def finish(
+        self,
+        tenant: str,
+        execution_id: str,
+        agent_id: str,
+        status: Status,
+        exit_code: int,
+        now: datetime,
+    ) -> Execution:
+        current = self._must(tenant, execution_id)
+        if not may(Step.FINISH, current, agent_id):
+            raise refused(Step.FINISH, current)
+        return self._set(
+            current,
+            status=check_target(Step.FINISH, status),
+            finished_at=now,
+            exit_code=exit_code,
+        )
+
+    def cancel(self, tenant: str, execution_id: str, now: datetime) -> Execution:
+        current = self._must(tenant, execution_id)
+        if cancel_step(current) is Step.CANCEL:
+            return self._set(
+                current,
+                status=target(Step.CANCEL),
+                finished_at=now,
+                cancel_requested=True,
+            )
+        return self._set(current, cancel_requested=True)
+
+    def expired_leases(self, now: datetime, limit: int) -> list[Execution]:
+        second = int(now.timestamp())
+        return [
+            e
+            for e in self.runs.values()
+            if may(Step.EXPIRE, e)
+            and e.lease_expires_at is not None
+            and int(e.lease_expires_at.timestamp()) < second
+        ][:limit]
+
+    def fail_expired(self, execution: Execution, now: datetime, message: str) -> bool:
+        current = self.runs.get((execution.tenant, execution.id))
+        if current is None or not lease_expired(current, now):
+            return False
+        seq = current.log_next_seq
+        self.lines[(current.tenant, current.id)].append(LogLine(seq, now, Level.ERROR, message))
+        self._set(
+            current,
+            status=target(Step.EXPIRE),
+            finished_at=now,
+            error=message,
+            log_next_seq=seq + 1,
+        )
+        return True
+
+    def delete(self, tenant: str, execution_id: str) -> bool:
+        current = self.runs.get((tenant, execution_id))
+        if current is None:
+            return False
+        check_deletable(current)
+        del self.runs[(tenant, execution_id)]
+        self.lines.pop((tenant, execution_id), None)
+        return True
+
+
+class FakeLogStore:
+    """The log lines of a FakeExecutionStore's runs, checked against their state."""
+
+    def __init__(self, executions: FakeExecutionStore) -> None:
+        self.executions = executions
+
+    def append_logs(
+        self, tenant: str, execution_id: str, agent_id: str, first_seq: int, lines: list[LogLine]
+    ) -> int:
+        current = self.executions._must(tenant, execution_id)
+        if not may(Step.APPEND_LOGS, current, agent_id) or current.log_next_seq != first_seq:
+            return after_refused_batch(current, agent_id, first_seq, len(lines))
+        self.executions.lines[(tenant, execution_id)].extend(lines)
+        last = first_seq + len(lines) - 1
+        self.executions._set(current, log_next_seq=last + 1)
+        return last + 1
+
+    def read_logs(self, tenant: str, execution_id: str, after: int, limit: int) -> LogPage:
+        execution = self.executions._must(tenant, execution_id)
+        newer = [ln for ln in self.executions.lines[(tenant, execution_id)] if ln.seq > after]
+        return LogPage(lines=newer[:limit], execution=execution, more=len(newer) > limit)
+
+
+class FakeAgentStore:
+    def __init__(self) -> None:
+        self.agents: dict[tuple[str, str], Agent] = {}
+        self.writes = 0  # `seen` writes, which an idle agent's polls should not cause
+
+    def put_agent(self, agent: Agent) -> None:
+        self.agents[(agent.tenant, agent.id)] = agent
+
+    def get_agent(self, tenant: str, agent_id: str) -> Agent | None:
+        return self.agents.get((tenant, agent_id))
+
+    def list_agents(self, tenant: str) -> list[Agent]:
+        return sorted((a for (t, _), a in self.agents.items() if t == tenant), key=_id)
+
+    def delete_agent(self, tenant: str, agent_id: str) -> bool:
+        return self.agents.pop((tenant, agent_id), None) is not None
+
+    def seen(self, tenant: str, agent_id: str, when: datetime, execution_id: str | None) -> None:
+        agent = self.agents.get((tenant, agent_id))
+        if agent is not None and agent_rules.worth_recording(agent, when, execution_id):
+            self.writes += 1
+            self.agents[(tenant, agent_id)] = replace(
+                agent, last_seen_at=when, current_execution=execution_id
+            )
+
+
+class FakeIdempotencyStore:
+    def __init__(self) -> None:
+        self.records: dict[str, IdempotentRecord] = {}
+
+    def claim(self, key: str, record: IdempotentRecord, replacing: IdempotentRecord | None) -> bool:
+        held = self.records.get(key)
+        if replacing is None:
+            free = held is None
+        else:
+            # The record read, as stored: same fingerprint and expiry (to the second).
+            free = (
+                held is not None
+                and held.fingerprint == replacing.fingerprint
+                and int(held.expires.timestamp()) == int(replacing.expires.timestamp())
+            )
+        if free:
+            self.records[key] = replace(
+                record, expires=datetime.fromtimestamp(int(record.expires.timestamp()), UTC)
+            )
+        return free
+
+    def get(self, key: str) -> IdempotentRecord | None:
+        return self.records.get(key)
+
+    def complete(self, key: str, status: int, body: str) -> None:
+        held = self.records.get(key)
+        if held is not None:
+            self.records[key] = replace(held, in_flight=False, status=status, body=body)
+
+    def release(self, key: str) -> None:
+        self.records.pop(key, None)
+
+
+def fake_stores(**given: Any) -> dict[str, Any]:
+    """Keyword arguments for `build(...)`: a fake of every store, or the ones given instead."""
+    executions = given.get("execution_store") or FakeExecutionStore()
+    stores: dict[str, Any] = {
+        "token_store": FakeTokenStore(),
+        "identity_store": FakeIdentityStore(),
+        "catalog_store": FakeCatalogStore(),
+        "execution_store": executions,
+        "log_store": FakeLogStore(executions),
+        "agent_store": FakeAgentStore(),
+        "idempotency_store": FakeIdempotencyStore(),
+    }
+    unknown = set(given) - set(stores)
+    assert not unknown, f"no such store: {unknown}"
+    return {**stores, **given}
+
+
+# ---- governance (issue 13) ----
+
+
+class FakeGovernanceStore:
+    """GovernanceStore in memory, over the fake token and identity stores it is given.
+
+    Members come from the users' memberships, as the DynamoDB adapter keeps its member items in
+    step with them; `events` is the audit log, `notices` every user's notifications.
+    """
+
+    def __init__(self, tokens: FakeTokenStore, identities: FakeIdentityStore) -> None:
+        from sculptops.domain.governance import AuditEvent, Notification
+
+        self.tokens = tokens
+        self.identities = identities
+        self.events: list[AuditEvent] = []
+        self.notices: list[Notification] = []
+        self.links: dict[str, dict[str, str]] = {}  # tenant -> token id -> digest
+        self.revisions: dict[str, int] = {}
+        self.joined: dict[tuple[str, str], datetime] = {}
+
+    def list_members(self, tenant: str) -> tuple[list[Any], int]:
+        from sculptops.domain.governance import Member
+
+        members = [
+            Member(u.id, u.email, u.name, u.memberships[tenant], self.joined.get((tenant, u.id)))
+            for u in self.identities.users.values()
+            if tenant in u.memberships
+        ]
+        return members, self.revisions.get(tenant, 0)
+
+    def change_member(
+        self,
+        tenant: str,
+        revision: int,
+        before: User | None,
+        after: User,
+        member: Any,
+        event: Any,
+    ) -> None:
+        current = self.identities.users.get(after.id)
+        if self.revisions.get(tenant, 0) != revision:
+            raise Conflict("the members changed meanwhile; retry")
+        if (before is None) != (current is None) or (
+            current is not None and before is not None and current.memberships != before.memberships
+        ):
+            raise Conflict("the members changed meanwhile; retry")
+        self.revisions[tenant] = revision + 1
+        self.identities.users[after.id] = after
+        if member is not None:
+            self.joined.setdefault((tenant, after.id), member.joined_at)
+        self.events.append(event)
+
+    def link_tokens(self, tenant: str, tokens: Iterable[StoredToken]) -> None:
+        for t in tokens:
+            self.links.setdefault(tenant, {})[t.id] = t.digest
+
+    def unlink_user(self, tenant: str, user_id: str) -> None:
+        entries = self.links.get(tenant, {})
+        for token_id, digest in list(entries.items()):
+            token = self.tokens.items.get(digest)
+            if token is None or token.owner == user_id:
+                del entries[token_id]
+
+    def create_token(self, token: StoredToken, tenants: Iterable[str], event: Any) -> None:
+        if token.digest in self.tokens.items:
+            raise Conflict("token collision; retry")
+        self.tokens.items[token.digest] = token
+        self.link_tokens_in(tenants, token)
+        self.events.append(event)
+
+    def link_tokens_in(self, tenants: Iterable[str], token: StoredToken) -> None:
+        for tenant in tenants:
+            self.links.setdefault(tenant, {})[token.id] = token.digest
+
+    def delete_token(self, token: StoredToken, event: Any) -> bool:
+        if not self.tokens.delete(token):
+            return False
+        self.events.append(event)
+        return True
+
+    def revoke_all(self, user_id: str, when: datetime, event: Any) -> None:
+        self.identities.revoke_tokens_before(user_id, when)
+        self.events.append(event)
+
+    def tenant_tokens(self, tenant: str, cursor: str | None, limit: int) -> TokenPage:
+        ids = sorted(self.links.get(tenant, {}), reverse=True)
+        if cursor:
+            ids = [i for i in ids if i < cursor]
+        page = ids[:limit]
+        found = []
+        for token_id in page:
+            token = self.tokens.items.get(self.links[tenant][token_id])
+            if token is not None and token.id == token_id:
+                found.append(token)
+        return TokenPage(found, page[-1] if len(ids) > limit else None)
+
+    def tenant_token(self, tenant: str, token_id: str) -> StoredToken | None:
+        digest = self.links.get(tenant, {}).get(token_id)
+        token = self.tokens.items.get(digest or "")
+        return token if token is not None and token.id == token_id else None
+
+    def revoke_by_admin(self, tenant: str, token: StoredToken, event: Any, notice: Any) -> bool:
+        if not self.tokens.delete(token):
+            return False
+        self.links.get(tenant, {}).pop(token.id, None)
+        self.events.append(event)
+        self.notices.append(notice)
+        return True
+
+    def set_policy(self, tenant: str, policy: Any, event: Any) -> None:
+        current = self.identities.tenants[tenant]
+        self.identities.tenants[tenant] = replace(current, token_policy=policy)
+        self.events.append(event)
+
+    def put_events(self, events: Iterable[Any]) -> None:
+        self.events.extend(events)
+
+    def list_events(
+        self, tenant: str, cursor: str | None, limit: int, type_: Any, actor: str | None
+    ) -> Any:
+        from sculptops.domain.governance import AuditPage
+
+        found = sorted(
+            (
+                e
+                for e in self.events
+                if e.tenant == tenant
+                and (cursor is None or e.id < cursor)
+                and (type_ is None or e.type is type_)
+                and (actor is None or e.actor.user_id == actor)
+            ),
+            key=lambda e: e.id,
+            reverse=True,
+        )
+        page = found[:limit]
+        return AuditPage(page, page[-1].id if len(found) > limit else None)
+
+    def list_notifications(self, user_id: str, cursor: str | None, limit: int) -> Any:
+        from sculptops.domain.governance import NotificationPage
+
+        found = sorted(
+            (n for n in self.notices if n.user_id == user_id and (cursor is None or n.id < cursor)),
+            key=lambda n: n.id,
+            reverse=True,
+        )
+        page = found[:limit]
+        return NotificationPage(page, page[-1].id if len(found) > limit else None)

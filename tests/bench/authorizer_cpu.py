@@ -21,7 +21,7 @@ from sculptops.local.devidp import DevIdentityProvider
 from sculptops.services.tokens import NewToken
 from sculptops.settings import Settings
 from tests.bench.common import ROUTE_EVENT
-from tests.fakes import FakeIdentityStore, FakeTokenStore
+from tests.fakes import FakeIdentityStore, fake_stores
 
 N = 3000
 PEPPER = b"bench-pepper-0123456789"
@@ -51,8 +51,7 @@ def measure() -> dict[str, float]:
     seed.seed_identity(identities)
     c = build(
         Settings(token_pepper=PEPPER),
-        token_store=FakeTokenStore(),
-        identity_store=identities,
+        **fake_stores(identity_store=identities),
         jwt_verifier=verifier,
     )
     user = identities.get_user("admin@demo")

@@ -28,6 +28,7 @@ def profile_one_request(repeat: int = 30) -> dict[str, float]:
     """In-process gateway (Starlette TestClient) over a moto server in its own process."""
     from starlette.testclient import TestClient
 
+    import sculptops.local.apigateway as apigw
     import sculptops.local.gateway as gw
     from sculptops.bootstrap import container
     from sculptops.domain.identity import CredentialKind, Principal
@@ -37,7 +38,7 @@ def profile_one_request(repeat: int = 30) -> dict[str, float]:
     backend, _ = seeded_moto()
     spent: dict[str, float] = defaultdict(float)
     original_call = botocore.client.BaseClient._make_api_call
-    original_invoke = gw._invoke
+    original_invoke = apigw.invoke
 
     def timed_call(self: Any, op: str, params: dict[str, Any]) -> Any:
         started = time.perf_counter()
@@ -60,7 +61,7 @@ def profile_one_request(repeat: int = 30) -> dict[str, float]:
         caller = c.authenticator.act_in(Principal(CredentialKind.JWT, user.id, user), None)
         token = c.tokens.create(caller, NewToken(name="profile")).value
         botocore.client.BaseClient._make_api_call = timed_call  # type: ignore[method-assign]
-        gw._invoke = timed_invoke  # type: ignore[assignment]
+        apigw.invoke = timed_invoke  # type: ignore[assignment]
         with TestClient(gw.build_gateway(None).asgi(), base_url="http://127.0.0.1") as client:
             headers = {"Authorization": f"Bearer {token}"}
             client.get("/api/v1/me", headers=headers)  # warm up: imports, clients
@@ -71,7 +72,7 @@ def profile_one_request(repeat: int = 30) -> dict[str, float]:
             total = time.perf_counter() - started
     finally:
         botocore.client.BaseClient._make_api_call = original_call  # type: ignore[method-assign]
-        gw._invoke = original_invoke  # type: ignore[assignment]
+        apigw.invoke = original_invoke  # type: ignore[assignment]
         backend.stop()
     per = {k: v / repeat * 1000 for k, v in spent.items()}
     per["total"] = total / repeat * 1000

@@ -12,7 +12,16 @@ from typing import Any
 from tests.deploy.conftest import REPORT
 
 PUBLIC = {"/health", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/assets/{name}"}
-FUNCTIONS = ["authorizer", "identity", "tokens", "catalog", "executions", "agents", "sweeper"]
+FUNCTIONS = [
+    "authorizer",
+    "identity",
+    "tokens",
+    "catalog",
+    "executions",
+    "agents",
+    "governance",
+    "sweeper",
+]
 
 
 def _resources(template: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -120,6 +129,8 @@ def test_tables_are_retained_recoverable_on_demand_with_ttl(template: dict[str, 
         assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
     assert tables["TokensTable"]["Properties"]["TimeToLiveSpecification"]["Enabled"]
     assert tables["IdempotencyTable"]["Properties"]["TimeToLiveSpecification"]["Enabled"]
+    # Audit events, notifications and tenant token index entries expire by TTL.
+    assert tables["IdentityTable"]["Properties"]["TimeToLiveSpecification"]["Enabled"]
 
 
 def test_logs_retained_waf_throttling_alarms_schedule(template: dict[str, Any]) -> None:
@@ -195,3 +206,51 @@ def test_function_artifacts_hold_only_their_handler(packaged: Path) -> None:
     REPORT["core layer"] = (
         f"{(packaged / 'core.zip').stat().st_size / 1e3:.0f} kB zipped, {unzipped / 1e3:.0f} kB unzipped"
     )
+
+
+def _grants(template: dict[str, Any], role: str) -> dict[str, set[str]]:
+    """resource (table logical id, or `Table/index/name`) -> actions, for data statements."""
+    out: dict[str, set[str]] = {}
+    for policy in template["Resources"][role]["Properties"]["Policies"]:
+        for st in policy["PolicyDocument"]["Statement"]:
+            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            for res in st["Resource"]:
+                if "Fn::GetAtt" in res:
+                    key = res["Fn::GetAtt"][0]
+                elif "Fn::Sub" in res and "/index/" in str(res["Fn::Sub"]):
+                    sub = str(res["Fn::Sub"])
+                    key = (
+                        sub.split(".Arn}", maxsplit=1)[0].removeprefix("${")
+                        + sub.rsplit("}", maxsplit=1)[-1]
+                    )
+                else:
+                    continue
+                out.setdefault(key, set()).update(actions)
+    return out
+
+
+def test_governance_role_has_exactly_what_governance_uses(template: dict[str, Any]) -> None:
+    # Given the governance function's role, then: its tables and index, these actions, no more.
+    grants = _grants(template, "GovernanceRole")
+    assert grants == {
+        "IdentityTable": {
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:Query",
+            "dynamodb:BatchWriteItem",
+        },
+        "TokensTable": {
+            "dynamodb:GetItem",
+            "dynamodb:BatchGetItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+        },
+        "TokensTable/index/by_owner": {"dynamodb:Query"},
+    }
+    # The authorizer still only reads by key (plus last_used_at and the ticket's by_owner).
+    authorizer = _grants(template, "AuthorizerRole")
+    assert authorizer["IdentityTable"] == {"dynamodb:GetItem"}
+    # The tokens function writes audit events and tenant index entries, never reads a list.
+    assert "dynamodb:Query" not in _grants(template, "TokensRole")["IdentityTable"]

@@ -50,7 +50,16 @@ def test_ttl_is_declared_though_moto_skips_applying_it(rehearsal: Rehearsal) -> 
 def test_functions_roles_and_the_api_exist(rehearsal: Rehearsal) -> None:
     assert rehearsal.functions == sorted(
         f"sculptops-local-{f}"
-        for f in ("authorizer", "identity", "tokens", "catalog", "executions", "agents", "sweeper")
+        for f in (
+            "authorizer",
+            "identity",
+            "tokens",
+            "catalog",
+            "executions",
+            "agents",
+            "governance",
+            "sweeper",
+        )
     )
-    assert len([r for r in rehearsal.roles if r.startswith("sculptops-local-")]) == 7
+    assert len([r for r in rehearsal.roles if r.startswith("sculptops-local-")]) == 8
     assert rehearsal.apis == ["local-sculptops"]

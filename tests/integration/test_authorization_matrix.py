@@ -56,6 +56,17 @@ RULES = {
     ("POST", "/executions/{id}/heartbeat"): "agent",
     ("POST", "/executions/{id}/logs"): "agent",
     ("POST", "/executions/{id}/finish"): "agent",
+    # governance (issue 13)
+    ("GET", "/members"): "viewer",
+    ("POST", "/members"): "admin",
+    ("PATCH", "/members/{id}"): "admin",
+    ("DELETE", "/members/{id}"): "admin",
+    ("GET", "/settings/token-policy"): "admin",
+    ("PUT", "/settings/token-policy"): "admin",
+    ("GET", "/admin/tokens"): "admin",
+    ("DELETE", "/admin/tokens/{id}"): "admin",
+    ("GET", "/audit-events"): "admin",
+    ("GET", "/api/v1/me/notifications"): "any",
 }
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/tokens"): {"name": "matrix", "expires_in_days": 1},
@@ -67,6 +78,11 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/agents"): {"name": "m"},
     ("POST", "/executions/{id}/logs"): {"first_seq": 1, "lines": [{"line": "x"}]},
     ("POST", "/executions/{id}/finish"): {"exit_code": 0},
+    # A fresh address per case would grow the tenant; one address: 201 first, then 409.
+    ("POST", "/members"): {"email": "matrix@example.com", "role": "viewer"},
+    ("PATCH", "/members/{id}"): {"role": "viewer"},
+    # The default policy, so that no other case is refused by it.
+    ("PUT", "/settings/token-policy"): {"admins_only": False, "max_lifetime_days": 366},
 }
 IDS = {"id": "exe_ffffffffffffffffffffffff", "name": "swagger-ui.css"}
 # who -> role per tenant

@@ -1,4 +1,7 @@
-"""Property: a terminal status is written exactly once and never changes (moto, real adapters)."""
+"""Property: a terminal status is written exactly once and never changes.
+
+On the real adapters (moto), and on the fakes of tests/fakes.py, which must keep the same promise.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +11,14 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 from moto import mock_aws
 
-from sculptops.bootstrap import build
+from sculptops.bootstrap import Container, build
 from sculptops.domain.errors import Conflict, NotFound
 from sculptops.domain.executions import Status
 from sculptops.local import seed
 from sculptops.local.tables import create_tables
 from sculptops.services.executions import NewExecution
-from tests.conftest import session
-from tests.fakes import FakeClock, FakeJwtVerifier
+from tests.conftest import SETTINGS, session
+from tests.fakes import FakeClock, FakeJwtVerifier, fake_stores
 from tests.integration.conftest import _settings
 
 pytestmark = pytest.mark.slow
@@ -31,12 +34,8 @@ class ExecutionLifecycle(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.mock = mock_aws()
-        self.mock.start()
-        settings_ = _settings(None)
-        create_tables(settings_)
         self.clock = FakeClock()
-        self.c = build(settings_, clock=self.clock, jwt_verifier=FakeJwtVerifier())
+        self.c = self.container()
         seed.seed_identity(self.c.identity_store)
         seed.seed_catalog(self.c.catalog_store)
         admin = session(self.c, "admin@demo", "demo")
@@ -45,6 +44,13 @@ class ExecutionLifecycle(RuleBasedStateMachine):
         self.member = session(self.c, "member@demo")
         self.seen: dict[str, Status] = {}
         self.terminal_writes: dict[str, int] = {}
+
+    def container(self) -> Container:
+        self.mock = mock_aws()
+        self.mock.start()
+        settings_ = _settings(None)
+        create_tables(settings_)
+        return build(settings_, clock=self.clock, jwt_verifier=FakeJwtVerifier())
 
     def teardown(self) -> None:
         self.mock.stop()
@@ -111,3 +117,17 @@ ExecutionLifecycle.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_execution_lifecycle = ExecutionLifecycle.TestCase
+
+
+class ExecutionLifecycleOnFakes(ExecutionLifecycle):
+    def container(self) -> Container:
+        return build(SETTINGS, **fake_stores(), clock=self.clock, jwt_verifier=FakeJwtVerifier())
+
+    def teardown(self) -> None:
+        pass
+
+
+ExecutionLifecycleOnFakes.TestCase.settings = settings(
+    max_examples=50, stateful_step_count=20, deadline=None
+)
+test_execution_lifecycle_on_fakes = ExecutionLifecycleOnFakes.TestCase

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import httpx
+
 from sculptops.agent.runner import Agent, AgentConfig
 
 
@@ -24,19 +26,21 @@ class RecordingStop(threading.Event):
         return self.is_set()
 
 
-class IdleAgent(Agent):
-    """An agent whose every claim finds no work (the API's 204)."""
+class NoWork:
+    """The API for an idle agent: every claim finds no work (204)."""
 
-    def claim(self) -> dict[str, Any] | None:
-        return None
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        assert path.endswith("/agents/claim")
+        return httpx.Response(204)
 
 
 def test_an_idle_agent_never_waits_more_than_two_seconds_between_claims() -> None:
     # Given an agent with the default polling settings and nothing queued
     stop = RecordingStop(polls=30)
-    agent = IdleAgent(
+    agent = Agent(
         AgentConfig(url="http://127.0.0.1:9", token="unused", ansible_playbook="/bin/true"), stop
     )
+    agent.protocol.client = NoWork()
     # When it polls for a while
     agent.run_forever()
     # Then it backs off from its first quick polls, but never past 2 s, with jitter

@@ -11,9 +11,10 @@ from sculptops.domain.catalog import validate_playbook
 from sculptops.domain.errors import Forbidden, InvalidInput
 from sculptops.domain.identity import CredentialKind, Principal
 from sculptops.domain.token_format import generate
+from sculptops.http.agent_schemas import AgentIn, AgentLogBatch, FinishIn
 from sculptops.http.body import Refused, check_json, decode_query, refusal_body
 from sculptops.http.errors import public
-from sculptops.http.schemas import AgentIn, AgentLogBatch, FinishIn, InventoryIn, TokenCreate
+from sculptops.http.schemas import InventoryIn, TokenCreate
 from sculptops.observability import scrub
 from sculptops.services.tokens import _as_utc
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from sculptops.cli.main import token_table
+from sculptops.cli.tokens import token_table
 
 TOKENS = [
     {

@@ -22,8 +22,8 @@ def _view() -> LogView:
     return LogView(lines=[line], next=1, complete=False, status=Status.RUNNING, poll_after_ms=500)
 
 
-def _sse_data(body: str) -> dict[str, object]:
-    data = next(row for row in body.splitlines() if row.startswith("data: "))
+def _sse_data(body: bytes) -> dict[str, object]:
+    data = next(row for row in body.decode().splitlines() if row.startswith("data: "))
     parsed: dict[str, object] = json.loads(data.removeprefix("data: "))
     return parsed
 

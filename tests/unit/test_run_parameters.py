@@ -290,7 +290,7 @@ def _agent(ansible: str = ANSIBLE_PLAYBOOK, run_as: str | None = None) -> tuple[
         AgentConfig(url="http://127.0.0.1:9", token="x", ansible_playbook=ansible, run_as=run_as)
     )
     api = FakeApi()
-    agent.api = api  # type: ignore[assignment]
+    agent.protocol.client = api
     return agent, api
 
 

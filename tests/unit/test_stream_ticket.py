@@ -322,12 +322,11 @@ def test_agents_and_tickets_cannot_ask_for_tickets(fake):
 
 def test_no_pepper_no_tickets():
     from sculptops.bootstrap import build
-    from tests.fakes import FakeClock, FakeIdentityStore, FakeTokenStore
+    from tests.fakes import FakeClock, fake_stores
 
     c = build(
         dataclasses.replace(SETTINGS, token_pepper=None),
-        token_store=FakeTokenStore(),
-        identity_store=FakeIdentityStore(),
+        **fake_stores(),
         clock=FakeClock(),
     )
     with pytest.raises(NotAuthenticated):

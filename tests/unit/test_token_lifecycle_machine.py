@@ -11,7 +11,7 @@ from sculptops.domain.errors import NotAuthenticated, NotFound
 from sculptops.local import seed
 from sculptops.services.tokens import NewToken
 from tests.conftest import SETTINGS, session
-from tests.fakes import FakeClock, FakeIdentityStore, FakeJwtVerifier, FakeTokenStore
+from tests.fakes import FakeClock, FakeIdentityStore, FakeJwtVerifier, fake_stores
 
 
 class TokenLifecycle(RuleBasedStateMachine):
@@ -24,8 +24,7 @@ class TokenLifecycle(RuleBasedStateMachine):
         self.clock = FakeClock()
         self.c = build(
             SETTINGS,
-            token_store=FakeTokenStore(),
-            identity_store=identities,
+            **fake_stores(identity_store=identities),
             clock=self.clock,
             jwt_verifier=FakeJwtVerifier(),
         )

@@ -88,6 +88,8 @@ class Settings:
     dynamodb_read_timeout: int = 5
     dynamodb_max_retries: int = 2
     log_level: str = "INFO"
+    # How long audit events are kept (DynamoDB TTL; cleanup only).
+    audit_retention_days: int = 400
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -129,6 +131,7 @@ class Settings:
                 "SCULPTOPS_OIDC_JWKS_URL", e.get("SCULPTOPS_OIDC_JWKS_URL") or None
             ),
             oidc_leeway_seconds=_int(e, "SCULPTOPS_OIDC_LEEWAY_SECONDS", 30, 0, 300),
+            audit_retention_days=_int(e, "SCULPTOPS_AUDIT_RETENTION_DAYS", 400, 1, 3650),
             dynamodb_connect_timeout=_int(e, "SCULPTOPS_DYNAMODB_CONNECT_TIMEOUT", 2, 1, 30),
             dynamodb_read_timeout=_int(e, "SCULPTOPS_DYNAMODB_READ_TIMEOUT", 5, 1, 60),
             dynamodb_max_retries=_int(e, "SCULPTOPS_DYNAMODB_MAX_RETRIES", 2, 0, 10),

@@ -21,8 +21,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from sculptops.domain import caller_context
 from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
-from sculptops.domain.identity import Caller, CredentialKind
+from sculptops.domain.identity import CredentialKind
 from sculptops.services.auth import Authenticator, credential_from_headers, stream_ticket_in
 
 log = logging.getLogger("sculptops.authorizer")
@@ -90,20 +91,6 @@ def _policy(effect: str, principal: str, resource: str, context: dict[str, str])
     }
 
 
-def caller_context(caller: Caller) -> dict[str, str]:
-    """Flat string values only: API Gateway context cannot carry nested objects."""
-    return {
-        "kind": caller.kind.value,
-        "subject": caller.subject,
-        "tenant": caller.tenant or "",
-        "role": caller.role.value if caller.role else "",
-        "credential_id": caller.credential_id or "",
-        "credential_name": caller.credential_name or "",
-        "expires_at": caller.expires_at.isoformat() if caller.expires_at else "",
-        "ceiling": caller.ceiling.value if caller.ceiling else "",
-    }
-
-
 def authorize(authenticator: Authenticator, event: Mapping[str, Any]) -> dict[str, Any]:
     """The authorizer's answer for one REQUEST event. See the module docstring."""
     method_arn = str(event.get("methodArn") or "")
@@ -134,4 +121,4 @@ def authorize(authenticator: Authenticator, event: Mapping[str, Any]) -> dict[st
     except Exception as exc:  # fail closed
         log.error("authorizer error: %s", type(exc).__name__)
         raise Exception(UNAUTHORIZED) from None
-    return _policy("Allow", caller.subject, method_arn, caller_context(caller))
+    return _policy("Allow", caller.subject, method_arn, caller_context.encode(caller))

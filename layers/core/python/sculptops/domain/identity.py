@@ -26,6 +26,8 @@ class TokenPolicy:
 
     admins_only: bool = False
     max_days: int = 366
+    # The expiry of a token created without one; None: max_days.
+    default_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,15 @@ class User:
         return self.memberships.get(tenant)
 
 
+@dataclass(frozen=True)
+class RequestOrigin:
+    """Where a request came from, as API Gateway saw it (never a client-supplied header)."""
+
+    source_ip: str | None = None
+    user_agent: str | None = None
+    request_id: str | None = None
+
+
 class CredentialKind(StrEnum):
     TOKEN = "token"  # a personal API token
     AGENT = "agent"  # an agent token, bound to one tenant
@@ -68,6 +79,7 @@ class Principal:
     expires_at: datetime | None = None
     ceiling: Role | None = None
     agent_tenant: str | None = None
+    created_at: datetime | None = None  # a token's creation, for the tenant's lifetime policy
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,8 @@ class Caller:
     credential_name: str | None = None
     expires_at: datetime | None = None
     ceiling: Role | None = None
+    # Where the request came from (API Gateway's view), for the audit log; None outside HTTP.
+    origin: RequestOrigin | None = None
 
     def require(self, minimum: Role) -> None:
         """Raise Forbidden unless the caller holds at least `minimum` in the tenant."""

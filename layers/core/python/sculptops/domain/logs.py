@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sculptops.domain.executions import Execution
+from sculptops.domain.errors import Conflict
+from sculptops.domain.executions import Execution, Step, may, refused
 
 LINE_MAX_CHARS = 8192
 TRUNCATED = " …[truncated]"
@@ -77,3 +78,15 @@ class LogPage:
     lines: list[LogLine]
     execution: Execution
     more: bool  # lines beyond this page are known to exist
+
+
+def after_refused_batch(current: Execution, agent_id: str, first_seq: int, count: int) -> int:
+    """A batch the store refused: the next expected seq if it was a resent batch, already stored
+    once (its lines all lie before the run's next seq); Conflict otherwise (the run is not
+    running on this agent, or the batch leaves a gap or overlaps)."""
+    last = first_seq + count - 1
+    if last < current.log_next_seq and current.agent_id == agent_id:
+        return current.log_next_seq
+    if not may(Step.APPEND_LOGS, current, agent_id):
+        raise refused(Step.APPEND_LOGS, current)
+    raise Conflict(f"expected first_seq {current.log_next_seq}, got {first_seq}")

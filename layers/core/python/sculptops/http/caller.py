@@ -7,57 +7,39 @@ authorizer: refuse.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPBearer
 
+from sculptops.domain import caller_context
 from sculptops.domain.errors import Forbidden, NotAuthenticated
-from sculptops.domain.identity import ACTIVE, Caller, CredentialKind
-from sculptops.domain.roles import Role
+from sculptops.domain.identity import ACTIVE, Caller
+from sculptops.http.origin import request_origin
 
 # Declared for the OpenAPI document (Swagger UI's "Authorize" button); their values are not used.
 bearer_scheme = HTTPBearer(auto_error=False, description="A personal API token or OIDC JWT")
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="A token")
 
 
-def _authorizer_context(request: Request) -> dict[str, Any]:
+def _authorizer_context(request: Request) -> Any:
     event = request.scope.get("aws.event")
     if not isinstance(event, dict):
         raise NotAuthenticated("no-authorizer-context")
-    context = (event.get("requestContext") or {}).get("authorizer")
-    if not isinstance(context, dict) or not context.get("kind") or not context.get("subject"):
-        raise NotAuthenticated("no-authorizer-context")
-    return context
-
-
-def caller_from_context(context: dict[str, Any]) -> Caller:
-    try:
-        return Caller(
-            kind=CredentialKind(context["kind"]),
-            subject=str(context["subject"]),
-            tenant=str(context.get("tenant") or "") or None,
-            role=Role(context["role"]) if context.get("role") else None,
-            credential_id=str(context.get("credential_id") or "") or None,
-            credential_name=str(context.get("credential_name") or "") or None,
-            expires_at=(
-                datetime.fromisoformat(context["expires_at"]) if context.get("expires_at") else None
-            ),
-            ceiling=Role(context["ceiling"]) if context.get("ceiling") else None,
-        )
-    except (KeyError, ValueError) as exc:
-        raise NotAuthenticated("bad-authorizer-context") from exc
+    context = event.get("requestContext")
+    return context.get("authorizer") if isinstance(context, dict) else None
 
 
 def get_caller(request: Request) -> Caller:
     """The authenticated caller, checked against the `{tenant_id}` of the path."""
-    caller = caller_from_context(_authorizer_context(request))
+    caller = caller_context.decode(_authorizer_context(request))
     path_tenant = request.path_params.get("tenant_id")
     if path_tenant is not None and path_tenant not in (ACTIVE, caller.tenant):
         # The authorizer resolved another tenant than the path names: never act across.
         raise Forbidden(f"not a member of tenant {path_tenant}")
-    return caller
+    # For the audit log: API Gateway's view of the request, never a client header.
+    return replace(caller, origin=request_origin(request))
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -7,14 +7,21 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin
 
 from fastapi import APIRouter, Depends, Path, Security
+from fastapi import Query as QueryParam
+from fastapi.params import Query
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
 
-from sculptops.http.schemas import ErrorOut, camel
+from sculptops.http.casing import camel
+from sculptops.http.schemas import ErrorOut
 
 
 @dataclass(frozen=True)
@@ -37,8 +44,25 @@ class Surface:
         if "{tenant_id}" in self.prefix:
             deps.append(Depends(tenant_path))
         return APIRouter(
-            prefix=self.prefix if with_prefix else "", tags=[self.tag(tag)], dependencies=deps
+            prefix=self.prefix if with_prefix else "",
+            tags=[self.tag(tag)],
+            dependencies=deps,
+            route_class=_route_class(self),
         )
+
+
+@functools.cache
+def _route_class(surface: Surface) -> type[APIRoute]:
+    """An APIRoute that knows its surface, so that one handler serves both surfaces."""
+    return type("SurfaceRoute", (APIRoute,), {"surface": surface})
+
+
+def surface_of(route: object) -> Surface:
+    """The surface of a route registered through `Surface.router` (see `deps.SurfaceDep`)."""
+    surface = getattr(route, "surface", None)
+    if not isinstance(surface, Surface):
+        raise LookupError("the route was not registered through a Surface's router")
+    return surface
 
 
 def tenant_path(
@@ -80,14 +104,60 @@ def route(
     slash_too: bool = False,
     **kwargs: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a route; with `slash_too`, also its trailing-slash twin (no redirects)."""
+    """Register a route; with `slash_too`, also its trailing-slash twin (no redirects).
+
+    One handler serves every surface: on the camelCase one, its snake_case query parameters
+    are named in camelCase (`_camel_queries`), and `deps.SurfaceDep` tells it which surface.
+    """
+    surface = getattr(router.route_class, "surface", None)
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        endpoint = _camel_queries(func) if isinstance(surface, Surface) and surface.camel else func
         responses = {**ERRORS, **kwargs.pop("responses", {})}
-        router.add_api_route(path, func, methods=[method], responses=responses, **kwargs)
+        router.add_api_route(path, endpoint, methods=[method], responses=responses, **kwargs)
         if slash_too:
             twin = path[:-1] if path.endswith("/") else f"{path}/"
-            router.add_api_route(twin, func, methods=[method], include_in_schema=False, **kwargs)
+            router.add_api_route(
+                twin, endpoint, methods=[method], include_in_schema=False, **kwargs
+            )
         return func
 
     return decorate
+
+
+def _camel_queries(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`func` as the camelCase surface declares it: a snake_case query parameter without an
+    alias of its own is named in camelCase (`playbook_id` -> `?playbookId=`)."""
+    try:
+        signature = inspect.signature(func, eval_str=True)
+    except NameError:  # a name only for type checkers: FastAPI does without it too
+        return func
+    params = [_camel_query(p) for p in signature.parameters.values()]
+    if params == list(signature.parameters.values()):
+        return func
+    endpoint: Callable[..., Any]
+    if inspect.iscoroutinefunction(func):
+
+        @functools.wraps(func)
+        async def endpoint(*args: Any, **kwargs: Any) -> Any:
+            return await func(*args, **kwargs)
+    else:
+
+        @functools.wraps(func)
+        def endpoint(*args: Any, **kwargs: Any) -> Any:
+            return func(*args, **kwargs)
+
+    endpoint.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _camel_query(param: inspect.Parameter) -> inspect.Parameter:
+    if "_" not in param.name or get_origin(param.annotation) is not Annotated:
+        return param
+    base, *extras = get_args(param.annotation)
+    query = next((e for e in extras if isinstance(e, Query)), None)
+    if query is None or query.alias not in (None, param.name):
+        return param
+    # A second Query after the first: FastAPI and pydantic merge them, the later alias wins.
+    alias = QueryParam(alias=to_camel(param.name))
+    return param.replace(annotation=Annotated[(base, *extras, alias)])

@@ -1,8 +1,9 @@
 """The local stack's dev identity provider: issues OIDC-shaped JWTs for seeded users.
 
 Never part of a deployed stage: serverless.yml has no route for it, and only `sculptops serve`
-mounts it. Access tokens look like Keycloak's (`typ` "Bearer", `aud` containing "account"); the
-ID token (`typ` "ID", `aud` the client) exists so that its refusal can be shown.
+mounts its routes (`routes`) beside the local gateway. Access tokens look like Keycloak's
+(`typ` "Bearer", `aud` containing "account"); the ID token (`typ` "ID", `aud` the client) exists
+so that its refusal can be shown.
 """
 
 from __future__ import annotations
@@ -15,6 +16,12 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from sculptops.http.body import TOO_LARGE
+from sculptops.local.apigateway import read_body
 
 CLIENT_ID = "sculptops-cli"
 LIFETIME_SECONDS = 3600
@@ -69,3 +76,35 @@ class DevIdentityProvider:
             "token_type": "Bearer",
             "expires_in": lifetime,
         }
+
+
+def routes(idp: DevIdentityProvider) -> list[BaseRoute]:
+    """`/dev/oidc/...`: the token endpoint, the keys and the discovery document."""
+
+    async def token(request: Request) -> Response:
+        raw = await read_body(request)
+        if raw is None:
+            return JSONResponse({"message": TOO_LARGE}, status_code=413)
+        try:
+            data = json.loads(raw or b"{}")
+        except ValueError:
+            return JSONResponse({"message": "the body is not valid JSON"}, status_code=400)
+        username = data.get("username") if isinstance(data, dict) else None
+        if not isinstance(username, str) or not username:
+            return JSONResponse({"message": "username is required"}, status_code=422)
+        try:
+            return JSONResponse(idp.issue(username))
+        except KeyError:
+            return JSONResponse({"message": f"unknown user {username}"}, status_code=404)
+
+    async def jwks(_: Request) -> Response:
+        return JSONResponse(idp.jwks())
+
+    async def configuration(_: Request) -> Response:
+        return JSONResponse(idp.configuration())
+
+    return [
+        Route("/dev/oidc/token", token, methods=["POST"]),
+        Route("/dev/oidc/jwks.json", jwks, methods=["GET"]),
+        Route("/dev/oidc/.well-known/openid-configuration", configuration, methods=["GET"]),
+    ]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sculptops.local.dynamodb import Backend, start_backend, stop_process
+from sculptops.local.embedded_agents import start_agents
 
 log = logging.getLogger("sculptops.serve")
 
@@ -36,56 +37,8 @@ class LocalStack:
     stopping: threading.Event = field(default_factory=threading.Event)
 
     def start_agents(self) -> None:
-        """One embedded `sculptops agent` per seeded tenant, talking HTTP like any agent.
-
-        An agent gets a minimal environment (never the pepper, AWS variables or the server's
-        settings) and its token on stdin, not in its environment: a process's initial
-        environment stays readable in /proc/PID/environ by every process of the same user,
-        playbooks included. They are started from a thread that lives until they exit, and are
-        sent SIGTERM, not SIGKILL, if this process dies (PR_SET_PDEATHSIG, per thread; uvicorn
-        re-raises a SIGTERM it caught, which ends this process without `stop`): an agent then
-        stops its run, removes its workspace and exits.
-        """
-        started = threading.Event()
-
-        def stop_with_parent() -> None:
-            if sys.platform.startswith("linux"):
-                import ctypes
-                import signal
-
-                pr_set_pdeathsig = 1
-                ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-        def run() -> None:
-            try:
-                for tenant, token in self.agent_tokens.items():
-                    proc = subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "sculptops.cli.main",
-                            "agent",
-                            "--url",
-                            self.base_url,
-                            "--token-stdin",
-                            "--quiet",  # this process says it instead, naming the tenant
-                        ],
-                        env=agent_environment(),
-                        stdin=subprocess.PIPE,
-                        preexec_fn=stop_with_parent,  # noqa: PLW1509
-                    )
-                    assert proc.stdin is not None
-                    with proc.stdin:
-                        proc.stdin.write(f"{token}\n".encode())
-                    self.agents.append(proc)
-                    log.info("embedded agent for %s polling %s for work", tenant, self.base_url)
-            finally:
-                started.set()
-            for proc in self.agents:
-                proc.wait()
-
-        threading.Thread(target=run, name="agents", daemon=True).start()
-        started.wait(30)
+        """One embedded `sculptops agent` per seeded tenant (local/embedded_agents.py)."""
+        start_agents(self.base_url, self.agent_tokens, self.agents)
 
     def start_sweeper(self, every: float) -> None:
         from sculptops.bootstrap import container
@@ -163,17 +116,6 @@ class QuietIdleClaims(logging.Filter):
                 return False
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return True
-
-
-# What an embedded agent inherits from the server's environment: what Python and Ansible need.
-AGENT_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "PYTHONPATH", "TZ")
-
-
-def agent_environment() -> dict[str, str]:
-    """An allow-list: no token pepper, no AWS_*, no SCULPTOPS_* setting of the server."""
-    env = {k: os.environ[k] for k in AGENT_ENVIRONMENT if k in os.environ}
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
 
 
 def local_environment(endpoint: str, base_url: str) -> dict[str, str]:

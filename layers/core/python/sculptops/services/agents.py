@@ -12,15 +12,14 @@ from sculptops.domain import ids, token_format
 from sculptops.domain.agents import Agent
 from sculptops.domain.catalog import Inventory, Playbook
 from sculptops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from sculptops.domain.executions import Execution, Status
+from sculptops.domain.executions import Execution, Status, status_for_exit
 from sculptops.domain.identity import Caller, CredentialKind
 from sculptops.domain.logs import BATCH_MAX_LINES, Level, LogLine, clip
 from sculptops.domain.roles import Role
 from sculptops.domain.tokens import StoredToken
-from sculptops.ports import AgentStore, CatalogStore, Clock, ExecutionStore, TokenStore
+from sculptops.ports import AgentStore, CatalogStore, Clock, ExecutionStore, LogStore, TokenStore
 
 LEASE = timedelta(seconds=60)
-SEEN_EVERY = timedelta(seconds=30)
 SWEEP_BATCH = 100
 
 
@@ -65,6 +64,7 @@ class AgentService:
         agents: AgentStore,
         tokens: TokenStore,
         executions: ExecutionStore,
+        logs: LogStore,
         catalog: CatalogStore,
         hasher: token_format.TokenHasher,
         clock: Clock,
@@ -73,6 +73,7 @@ class AgentService:
         self._agents = agents
         self._tokens = tokens
         self._executions = executions
+        self._logs = logs
         self._catalog = catalog
         self._hasher = hasher
         self._clock = clock
@@ -160,7 +161,7 @@ class AgentService:
                 gone = "was deleted before the run started" if found is None else "cannot be read"
                 why = f"the {missing} {gone}"
             try:
-                self._executions.append_logs(
+                self._logs.append_logs(
                     tenant,
                     execution.id,
                     agent_id,
@@ -198,7 +199,7 @@ class AgentService:
             )
             for i, raw in enumerate(lines)
         ]
-        return self._executions.append_logs(tenant, execution_id, agent_id, first_seq, numbered)
+        return self._logs.append_logs(tenant, execution_id, agent_id, first_seq, numbered)
 
     def finish(self, caller: Caller, execution_id: str, exit_code: int) -> Execution:
         """running -> success (exit 0), failed, or cancelled (if a cancel was requested)."""
@@ -206,10 +207,7 @@ class AgentService:
         current = self._executions.get(tenant, execution_id)
         if current is None:
             raise NotFound(f"execution {execution_id} not found")
-        if current.cancel_requested:
-            status = Status.CANCELLED
-        else:
-            status = Status.SUCCESS if exit_code == 0 else Status.FAILED
+        status = status_for_exit(exit_code, current.cancel_requested)
         now = self._clock.now()
         finished = self._executions.finish(tenant, execution_id, agent_id, status, exit_code, now)
         self._agents.seen(tenant, agent_id, now, None)

@@ -9,7 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 from sculptops.domain import token_format
 from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
-from sculptops.domain.identity import ACTIVE, Caller, CredentialKind, Principal, is_valid_slug
+from sculptops.domain.identity import (
+    ACTIVE,
+    Caller,
+    CredentialKind,
+    Principal,
+    User,
+    is_valid_slug,
+)
 from sculptops.domain.roles import Role
 from sculptops.domain.stream_ticket import StreamTicket, StreamTickets
 from sculptops.domain.tokens import StoredToken
@@ -135,6 +142,7 @@ class Authenticator:
             expires_at=stored.expires_at,
             ceiling=stored.ceiling,
             agent_tenant=stored.tenant if kind is CredentialKind.AGENT else None,
+            created_at=stored.created_at,
         )
 
     def _touch(self, digest: str, now: datetime) -> None:
@@ -153,12 +161,24 @@ class Authenticator:
             raise NotAuthenticated("no-subject")
         user = self._identities.get_user(subject)
         if user is None:
+            user = self._invited(claims)
+        if user is None:
             raise Forbidden("no SculptOps account for this identity")
+        subject = user.id
         exp = claims.get("exp")
         expires = None
         if isinstance(exp, int | float):
             expires = datetime.fromtimestamp(exp, UTC)
         return Principal(kind=CredentialKind.JWT, subject=subject, user=user, expires_at=expires)
+
+    def _invited(self, claims: Mapping[str, object]) -> User | None:
+        """A user an admin added by email (its id is that email), matched on sign-in by the
+        identity provider's verified email claim; a key read, like every other."""
+        email = claims.get("email")
+        if not isinstance(email, str) or claims.get("email_verified") is not True:
+            return None
+        user = self._identities.get_user(email.strip().lower())
+        return user if user is not None and user.email == email.strip().lower() else None
 
     def issue_stream_ticket(self, caller: Caller, execution_id: str) -> StreamTicket:
         """A ticket that lets the caller's user read one run's log stream, as at most a viewer.
@@ -269,7 +289,22 @@ class Authenticator:
             if member_role is None:
                 raise Forbidden(f"not a member of tenant {slug}")
             role = Role.lowest(member_role, principal.ceiling)
+            self._within_policy(principal, slug)
         return _caller(principal, slug, role)
+
+    def _within_policy(self, principal: Principal, slug: str) -> None:
+        """A personal token whose lifetime (creation to expiry) exceeds the tenant's current
+        maximum is refused there (401), as GitHub enforces its lifetime policies. The tenant
+        is read by key, strongly consistent; agent tokens and JWTs are outside the policy."""
+        if principal.kind is not CredentialKind.TOKEN or principal.created_at is None:
+            return
+        tenant = self._identities.get_tenant(slug)
+        if tenant is None:
+            raise NotAuthenticated("no-tenant")
+        if principal.expires_at is None or principal.expires_at - principal.created_at > (
+            timedelta(days=tenant.token_policy.max_days)
+        ):
+            raise NotAuthenticated("policy")
 
 
 def _caller(principal: Principal, tenant: str | None, role: Role | None) -> Caller:

@@ -6,17 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from sculptops.domain import ids
-from sculptops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from sculptops.domain.errors import Forbidden, InvalidInput, NotFound
 from sculptops.domain.executions import (
     Execution,
     ExecutionPage,
     Status,
+    cancel_step,
+    check_deletable,
 )
 from sculptops.domain.identity import Caller, CredentialKind
 from sculptops.domain.logs import LogLine
 from sculptops.domain.roles import Role
 from sculptops.domain.run_parameters import validate_run_parameters
-from sculptops.ports import CatalogStore, Clock, ExecutionStore
+from sculptops.ports import CatalogStore, Clock, ExecutionStore, LogStore
 
 LIST_LIMIT_DEFAULT = 50
 LIST_LIMIT_MAX = 200
@@ -56,8 +58,11 @@ def _human(caller: Caller, minimum: Role) -> str:
 
 
 class ExecutionService:
-    def __init__(self, *, executions: ExecutionStore, catalog: CatalogStore, clock: Clock) -> None:
+    def __init__(
+        self, *, executions: ExecutionStore, logs: LogStore, catalog: CatalogStore, clock: Clock
+    ) -> None:
         self._store = executions
+        self._logs = logs
         self._catalog = catalog
         self._clock = clock
 
@@ -126,7 +131,7 @@ class ExecutionService:
     def cancel(self, caller: Caller, execution_id: str) -> Execution:
         """Queued: cancelled at once. Running: cancelled when its agent stops it."""
         tenant = _human(caller, Role.MEMBER)
-        self.get(caller, execution_id)
+        cancel_step(self.get(caller, execution_id))  # Conflict at once for a finished run
         return self._store.cancel(tenant, execution_id, self._clock.now())
 
     def logs(self, caller: Caller, execution_id: str, after: int, limit: int) -> LogView:
@@ -138,7 +143,7 @@ class ExecutionService:
             raise InvalidInput("limit", f"must be between 1 and {LOG_LIMIT_MAX}")
         if not ids.is_id(execution_id, "exe"):
             raise NotFound(f"execution {execution_id} not found")
-        page = self._store.read_logs(tenant, execution_id, after, limit)
+        page = self._logs.read_logs(tenant, execution_id, after, limit)
         execution = page.execution
         lines = page.lines
         last = lines[-1].seq if lines else after
@@ -158,8 +163,6 @@ class ExecutionService:
     def delete(self, caller: Caller, execution_id: str) -> None:
         """Delete a finished run and its log (admin); a queued or running one must be cancelled."""
         tenant = _human(caller, Role.ADMIN)
-        execution = self.get(caller, execution_id)
-        if not execution.status.terminal:
-            raise Conflict(f"execution {execution_id} is {execution.status.value}: cancel it first")
+        check_deletable(self.get(caller, execution_id))
         if not self._store.delete(tenant, execution_id):
             raise NotFound(f"execution {execution_id} not found")

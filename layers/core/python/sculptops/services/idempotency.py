@@ -1,9 +1,8 @@
 """Idempotency-Key handling, independent of HTTP: the first outcome is kept and replayed.
 
-- same key, same body, first finished: the stored response is replayed;
-- same key while the first is in flight: Conflict (409);
-- same key, another body: InvalidInput (422);
-- keys expire after 24 hours. A first request that fails releases the key, so a retry runs.
+What a held key means (replay, 409, 422, free again after 24 hours) is
+`domain.idempotency.verdict`'s; this service claims the key, or reads who holds it, and acts on
+that. A first request that fails releases the key, so a retry runs.
 
 A replay is authorized like a first request (DESIGN §3): the route checks the caller's right to
 the operation before `run`, since a replay skips `action` and every check inside it. Keys are
@@ -19,10 +18,17 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sculptops.domain.errors import Conflict, InvalidInput
-from sculptops.domain.idempotency import KEY_TTL, validate_key
+from sculptops.domain.idempotency import (
+    KEY_TTL,
+    IdempotentRecord,
+    Verdict,
+    in_progress,
+    validate_key,
+    verdict,
+)
 from sculptops.domain.identity import Caller
 from sculptops.ports import Clock, IdempotencyStore
 
@@ -60,15 +66,10 @@ class IdempotencyService:
         scoped = f"{caller.tenant}|{caller.subject}|{operation}|{key}"
         digest = fingerprint(operation, body)
         now = self._clock.now()
-        held = self._store.begin(scoped, digest, now, now + KEY_TTL)
-        if held is not None:
-            if held.fingerprint != digest:
-                raise InvalidInput(
-                    "Idempotency-Key", "was already used with a different request body"
-                )
-            if held.in_flight or held.status is None or held.body is None:
-                raise Conflict("a request with this Idempotency-Key is still in progress")
-            return Outcome(status=held.status, body=held.body, replayed=True)
+        mine = IdempotentRecord(fingerprint=digest, in_flight=True, expires=now + KEY_TTL)
+        first = self._claim(scoped, mine, now)
+        if first is not None:
+            return first
         try:
             status, payload = action()
         except BaseException:
@@ -76,3 +77,18 @@ class IdempotencyService:
             raise
         self._store.complete(scoped, status, payload)
         return Outcome(status=status, body=payload, replayed=False)
+
+    def _claim(self, key: str, mine: IdempotentRecord, now: datetime) -> Outcome | None:
+        """Take the key for this request (None), or the first request's answer to replay; the
+        verdict's error otherwise. Bounded: a key that was released or reclaimed in between
+        is tried again, three times in all."""
+        replacing: IdempotentRecord | None = None
+        for _ in range(3):
+            if self._store.claim(key, mine, replacing):
+                return None
+            held = self._store.get(key)
+            if verdict(held, mine.fingerprint, now) is Verdict.REPLAY:
+                assert held is not None and held.status is not None and held.body is not None
+                return Outcome(status=held.status, body=held.body, replayed=True)
+            replacing = held  # free again: released (None) or expired (reclaim that record)
+        raise in_progress()

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sculptops.domain import ids, token_format
 from sculptops.domain.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from sculptops.domain.governance import AuditEvent, AuditType, new_event
 from sculptops.domain.identity import Caller, CredentialKind, Tenant
 from sculptops.domain.roles import Role
 from sculptops.domain.tokens import (
@@ -25,7 +26,7 @@ from sculptops.domain.tokens import (
     descendants,
     may_manage,
 )
-from sculptops.ports import Clock, IdentityStore, TokenStore
+from sculptops.ports import Clock, GovernanceStore, IdentityStore, TokenStore
 
 LIST_LIMIT_DEFAULT = 100
 LIST_LIMIT_MAX = 1000
@@ -67,7 +68,11 @@ class TokenService:
         hasher: token_format.TokenHasher,
         clock: Clock,
         prefix: str,
+        governance: GovernanceStore | None = None,
     ) -> None:
+        # With a governance store, each change is written with its audit event in one
+        # transaction, and new tokens are indexed in their owner's tenants (admins' list).
+        self._governance = governance
         self._tokens = tokens
         self._identities = identities
         self._hasher = hasher
@@ -100,7 +105,21 @@ class TokenService:
             ceiling=ceiling,
             created_by=caller.credential_id,
         )
-        self._tokens.put(token)
+        if self._governance is None:
+            self._tokens.put(token)
+        else:
+            owner = self._identities.get_user(caller.subject)
+            event = new_event(
+                caller,
+                now,
+                AuditType.TOKEN_CREATED,
+                "token",
+                target_id=token.id,
+                target_user=token.owner,
+                details={"name": token.name, "ceiling": ceiling.value if ceiling else None},
+            )
+            tenants = sorted(owner.memberships) if owner is not None else [tenant.slug]
+            self._governance.create_token(token, tenants, event)
         self._confirm_parent(caller, token)
         return CreatedToken(token=token, value=value)
 
@@ -156,7 +175,8 @@ class TokenService:
                     f"must be at most {tenant.token_policy.max_days} days from now",
                 )
         else:
-            expires_at = latest
+            default = tenant.token_policy.default_days
+            expires_at = now + timedelta(days=default) if default else latest
             field = ""
         parent_expiry = caller.expires_at if caller.kind is CredentialKind.TOKEN else None
         if parent_expiry is not None and expires_at > parent_expiry:
@@ -211,6 +231,20 @@ class TokenService:
             raise NotFound(f"token {token_id} not found")
         if not may_manage(_manages_up_to(caller), token):
             raise Forbidden(ABOVE_CEILING)
+        if self._governance is not None and caller.tenant is not None:
+            event = new_event(
+                caller,
+                self._clock.now(),
+                AuditType.TOKEN_DELETED,
+                "token",
+                target_id=token.id,
+                target_user=token.owner,
+                details={"name": token.name},
+            )
+            if not self._governance.delete_token(token, event):
+                raise NotFound(f"token {token_id} not found")
+            self._tokens.delete_many(descendants(self._all_of(token.owner), [token.id]))
+            return
         if not self.delete_with_descendants(token):
             raise NotFound(f"token {token_id} not found")
 
@@ -239,8 +273,15 @@ class TokenService:
             mine = [t for t in everything if may_manage(ceiling, t)]
             doomed = {t.id: t for t in mine}
             doomed.update((t.id, t) for t in descendants(everything, [*doomed]))
-            return self._tokens.delete_many(doomed.values())
-        self._identities.revoke_tokens_before(caller.subject, self._clock.now())
+            deleted_count = self._tokens.delete_many(doomed.values())
+            if self._governance is not None and caller.tenant is not None:
+                self._governance.put_events([self._revoked_all(caller, deleted_count)])
+            return deleted_count
+        if self._governance is not None and caller.tenant is not None:
+            now = self._clock.now()
+            self._governance.revoke_all(caller.subject, now, self._revoked_all(caller, None, now))
+        else:
+            self._identities.revoke_tokens_before(caller.subject, self._clock.now())
         deleted = 0
         cursor: str | None = None
         while True:
@@ -249,6 +290,18 @@ class TokenService:
             if page.next_cursor is None:
                 return deleted
             cursor = page.next_cursor
+
+    def _revoked_all(
+        self, caller: Caller, count: int | None, now: datetime | None = None
+    ) -> AuditEvent:
+        return new_event(
+            caller,
+            now or self._clock.now(),
+            AuditType.TOKENS_REVOKED_ALL,
+            "token",
+            target_user=caller.subject,
+            details={"ceiling": caller.ceiling.value if caller.ceiling else None, "count": count},
+        )
 
     def _all_of(self, owner: str) -> builtins.list[StoredToken]:
         # `builtins.`: in this class, `list` is the method above.

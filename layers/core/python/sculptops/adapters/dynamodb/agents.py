@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DeleteError, UpdateError
 
 from sculptops.adapters.dynamodb.errors import is_conditional_failure, translated
-from sculptops.domain.agents import Agent
-
-SEEN_EVERY = timedelta(seconds=30)
+from sculptops.domain.agents import SEEN_EVERY, Agent
 
 
 class DynamoAgentStore:
@@ -35,7 +33,13 @@ class DynamoAgentStore:
     def put_agent(self, agent: Agent) -> None:
         pk, sk = self._key(agent.tenant, agent.id)
         item = self._m(
-            pk, sk, name=agent.name, created_at=agent.created_at, token_id=agent.token_id
+            pk,
+            sk,
+            name=agent.name,
+            created_at=agent.created_at,
+            token_id=agent.token_id,
+            last_seen_at=agent.last_seen_at,
+            current_execution=agent.current_execution,
         )
         with translated():
             item.save()
@@ -69,7 +73,7 @@ class DynamoAgentStore:
         actions.append(
             m.current_execution.set(execution_id) if execution_id else m.current_execution.remove()
         )
-        # Write at most every SEEN_EVERY unless the current run changed: idle polls stay cheap.
+        # `domain.agents.worth_recording` as a condition, so that an idle poll reads nothing.
         changed = (
             (m.current_execution.does_not_exist() | (m.current_execution != execution_id))
             if execution_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
@@ -52,6 +52,18 @@ class DynamoIdentityStore:
         )
         with translated():
             item.save()
+            # Each membership also as a member item under its tenant, for listing members
+            # (services/governance.py keeps both in step, in one transaction, from then on).
+            for slug, role in user.memberships.items():
+                self._m(
+                    f"TENANT#{slug}",
+                    f"MEMBER#{user.id}",
+                    user_id=user.id,
+                    email=user.email,
+                    name=user.name,
+                    role=role.value,
+                    joined_at=datetime.now(UTC),
+                ).save()
 
     def get_tenant(self, slug: str) -> Tenant | None:
         with translated():
@@ -62,6 +74,7 @@ class DynamoIdentityStore:
         policy = TokenPolicy(
             admins_only=bool(item.tokens_admins_only),
             max_days=int(item.token_max_days) if item.token_max_days else 366,
+            default_days=int(item.token_default_days) if item.token_default_days else None,
         )
         return Tenant(slug=slug, name=item.name or slug, token_policy=policy)
 
@@ -72,6 +85,7 @@ class DynamoIdentityStore:
             name=tenant.name,
             tokens_admins_only=tenant.token_policy.admins_only,
             token_max_days=tenant.token_policy.max_days,
+            token_default_days=tenant.token_policy.default_days,
         )
         with translated():
             item.save()

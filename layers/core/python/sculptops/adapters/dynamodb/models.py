@@ -105,6 +105,33 @@ def build_models(settings: Settings) -> Models:
         token_id = UnicodeAttribute(null=True)
         last_seen_at = UTCDateTimeAttribute(null=True)
         current_execution = UnicodeAttribute(null=True)
+        # governance (adapters/dynamodb/governance.py): tenant policy default and membership
+        # revision; members (pk TENANT#slug, sk MEMBER#user); tenant token index entries
+        # (pk TENANT#slug, sk TOKEN#id); audit events (pk TENANT#slug#AUDIT, sk evt id);
+        # notifications (pk USER#id#NOTE, sk ntf id)
+        token_default_days = NumberAttribute(null=True)
+        members_rev = NumberAttribute(null=True)
+        user_id = UnicodeAttribute(null=True)
+        role = UnicodeAttribute(null=True)
+        joined_at = UTCDateTimeAttribute(null=True)
+        owner = UnicodeAttribute(null=True)
+        token_digest = UnicodeAttribute(null=True)
+        event_type = UnicodeAttribute(null=True)
+        at = UTCDateTimeAttribute(null=True)
+        actor_user = UnicodeAttribute(null=True)
+        actor_credential_id = UnicodeAttribute(null=True)
+        actor_credential_kind = UnicodeAttribute(null=True)
+        target_type = UnicodeAttribute(null=True)
+        target_id = UnicodeAttribute(null=True)
+        target_user = UnicodeAttribute(null=True)
+        source_ip = UnicodeAttribute(null=True)
+        user_agent = UnicodeAttribute(null=True)
+        request_id = UnicodeAttribute(null=True)
+        details = UnicodeAttribute(null=True)  # JSON
+        message = UnicodeAttribute(null=True)
+        tenant = UnicodeAttribute(null=True)
+        # Epoch seconds for DynamoDB TTL (audit events, notifications, index entries).
+        expires_ttl = NumberAttribute(null=True)
 
     class CatalogItem(Forgiving, Model):
         Meta = _meta(settings, settings.catalog_table)

@@ -1,6 +1,6 @@
 """Who am I: /api/v1/me, /api/v1/{tenant_id}/me and /api/me.
 
-The public routes the identity function also serves (health, docs) are in routers/docs.py.
+The public routes the identity function also serves (health, docs) are in http/docs.py.
 """
 
 from __future__ import annotations
@@ -9,19 +9,18 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from sculptops.bootstrap import container
-from sculptops.domain.identity import Caller
-from sculptops.http.caller import CallerDep
+from sculptops.http.deps import CallerDep, IdentityDep
 from sculptops.http.schemas import MeOut
 from sculptops.http.surfaces import CANONICAL, COMPAT, TENANTLESS, Surface, route
 
 
-def _me(caller: Caller) -> dict[str, Any]:
-    me = container().identity.me(caller)
-    user = me.user
+def me(caller: CallerDep, identity: IdentityDep) -> dict[str, Any]:
+    """The caller: user, tenants and roles, active tenant, and the credential in use."""
+    found = identity.me(caller)
+    user = found.user
     return {
         "user": {"id": user.id, "email": user.email, "name": user.name} if user else None,
-        "tenants": [{"slug": m.tenant, "name": m.name, "role": m.role} for m in me.memberships],
+        "tenants": [{"slug": m.tenant, "name": m.name, "role": m.role} for m in found.memberships],
         "active_tenant": user.active_tenant if user else caller.tenant,
         "tenant": caller.tenant,
         "role": caller.role,
@@ -35,19 +34,15 @@ def _me(caller: Caller) -> dict[str, Any]:
     }
 
 
-def build_me_router(surface: Surface, path: str) -> APIRouter:
+def register(surface: Surface, path: str) -> APIRouter:
+    """Who-am-I on one surface, at `path` (the router has no prefix)."""
     router = surface.router("identity", with_prefix=False)
-
-    @route(router, "GET", path, response_model=surface.model(MeOut), summary="Who Am I")
-    def me(caller: CallerDep) -> dict[str, Any]:
-        """The caller: user, tenants and roles, active tenant, and the credential in use."""
-        return _me(caller)
-
+    route(router, "GET", path, response_model=surface.model(MeOut), summary="Who Am I")(me)
     return router
 
 
 routers = [
-    build_me_router(TENANTLESS, "/api/v1/me"),
-    build_me_router(CANONICAL, "/api/v1/{tenant_id}/me"),
-    build_me_router(COMPAT, "/api/me"),
+    register(TENANTLESS, "/api/v1/me"),
+    register(CANONICAL, "/api/v1/{tenant_id}/me"),
+    register(COMPAT, "/api/me"),
 ]

@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from sculptops.bootstrap import container
 from sculptops.domain.roles import Role
 from sculptops.domain.tokens import StoredToken
-from sculptops.http.caller import CallerDep
+from sculptops.http.deps import CallerDep, TokensDep
 from sculptops.http.schemas import TokenCreate, TokenCreated, TokenList
 from sculptops.http.surfaces import SURFACES, Surface, route
 from sculptops.services.tokens import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NewToken
@@ -26,51 +25,67 @@ def _info(token: StoredToken) -> dict[str, Any]:
     }
 
 
-def build_router(surface: Surface) -> APIRouter:
-    router = surface.router("tokens")
+def create_token(caller: CallerDep, tokens: TokensDep, body: TokenCreate) -> dict[str, Any]:
+    """Create a personal API token; its value is in this response only."""
+    created = tokens.create(
+        caller,
+        NewToken(
+            name=body.name,
+            expiry_date=body.expiry_date,
+            expires_in_days=body.expires_in_days,
+            ceiling=Role(body.ceiling) if body.ceiling else None,
+        ),
+    )
+    out = _info(created.token)
+    out.pop("last_used_at")
+    return {**out, "token": created.value}
 
-    @route(
+
+def list_tokens(
+    caller: CallerDep,
+    tokens: TokensDep,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=LIST_LIMIT_MAX)] = LIST_LIMIT_DEFAULT,
+) -> dict[str, Any]:
+    """List the caller's tokens, newest first: never a value or a digest."""
+    page = tokens.list(caller, cursor, limit)
+    return {"tokens": [_info(t) for t in page.tokens], "next_cursor": page.next_cursor}
+
+
+def revoke_all_tokens(caller: CallerDep, tokens: TokensDep) -> Response:
+    """Revoke every token of the caller, at once; idempotent."""
+    tokens.revoke_all(caller)
+    return Response(status_code=204)
+
+
+def delete_token(caller: CallerDep, tokens: TokensDep, token_id: str) -> Response:
+    """Delete one of the caller's tokens; it is refused from the next request on."""
+    tokens.delete(caller, token_id)
+    return Response(status_code=204)
+
+
+def register(surface: Surface) -> APIRouter:
+    """The token routes of one surface."""
+    router = surface.router("tokens")
+    m = surface.model
+    route(
         router,
         "POST",
         "/tokens/",
         slash_too=True,
         status_code=201,
-        response_model=surface.model(TokenCreated),
+        response_model=m(TokenCreated),
         summary="Create API Token",
-    )
-    def create_token(caller: CallerDep, body: TokenCreate) -> dict[str, Any]:
-        """Create a personal API token; its value is in this response only."""
-        created = container().tokens.create(
-            caller,
-            NewToken(
-                name=body.name,
-                expiry_date=body.expiry_date,
-                expires_in_days=body.expires_in_days,
-                ceiling=Role(body.ceiling) if body.ceiling else None,
-            ),
-        )
-        out = _info(created.token)
-        out.pop("last_used_at")
-        return {**out, "token": created.value}
-
-    @route(
+    )(create_token)
+    route(
         router,
         "GET",
         "/tokens/",
         slash_too=True,
-        response_model=surface.model(TokenList),
+        response_model=m(TokenList),
         summary="List API Tokens",
-    )
-    def list_tokens(
-        caller: CallerDep,
-        cursor: Annotated[str | None, Query(max_length=64)] = None,
-        limit: Annotated[int, Query(ge=1, le=LIST_LIMIT_MAX)] = LIST_LIMIT_DEFAULT,
-    ) -> dict[str, Any]:
-        """List the caller's tokens, newest first: never a value or a digest."""
-        page = container().tokens.list(caller, cursor, limit)
-        return {"tokens": [_info(t) for t in page.tokens], "next_cursor": page.next_cursor}
-
-    @route(
+    )(list_tokens)
+    route(
         router,
         "DELETE",
         "/tokens/",
@@ -78,13 +93,8 @@ def build_router(surface: Surface) -> APIRouter:
         status_code=204,
         response_class=Response,
         summary="Revoke All API Tokens",
-    )
-    def revoke_all_tokens(caller: CallerDep) -> Response:
-        """Revoke every token of the caller, at once; idempotent."""
-        container().tokens.revoke_all(caller)
-        return Response(status_code=204)
-
-    @route(
+    )(revoke_all_tokens)
+    route(
         router,
         "DELETE",
         "/tokens/{token_id}",
@@ -92,13 +102,8 @@ def build_router(surface: Surface) -> APIRouter:
         response_class=Response,
         summary="Delete API Token",
         responses={404: {"description": "No such token of yours"}},
-    )
-    def delete_token(caller: CallerDep, token_id: str) -> Response:
-        """Delete one of the caller's tokens; it is refused from the next request on."""
-        container().tokens.delete(caller, token_id)
-        return Response(status_code=204)
-
+    )(delete_token)
     return router
 
 
-routers = [build_router(s) for s in SURFACES]
+routers = [register(s) for s in SURFACES]

@@ -1,0 +1,292 @@
+"""Port contracts: the same checks against the fakes (tests/fakes.py) and the DynamoDB adapters,
+so that a fake cannot drift from the real store. Execution and log, idempotency and agent stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from moto import mock_aws
+
+from sculptops.bootstrap import dynamodb_stores
+from sculptops.domain.agents import Agent
+from sculptops.domain.errors import Conflict, NotFound
+from sculptops.domain.executions import Execution, Status
+from sculptops.domain.idempotency import IdempotentRecord
+from sculptops.domain.logs import Level, LogLine
+from sculptops.local.tables import create_tables
+from tests.fakes import fake_stores
+from tests.integration.conftest import _settings
+
+NOW = datetime(2026, 11, 22, 12, 0, 0, 123000, tzinfo=UTC)
+LEASE = NOW + timedelta(seconds=60)
+
+
+@pytest.fixture(
+    params=[
+        "fake",
+        "moto",
+        pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local),
+    ]
+)
+def s(request: pytest.FixtureRequest) -> Iterator[SimpleNamespace]:
+    """Given the stores of one kind: fakes, or DynamoDB adapters on fresh tables."""
+    if request.param == "fake":
+        yield SimpleNamespace(**fake_stores())
+    elif request.param == "moto":
+        with mock_aws():
+            settings = _settings(None)
+            create_tables(settings)
+            yield SimpleNamespace(**vars(dynamodb_stores(settings)))
+    else:
+        settings = _settings(request.getfixturevalue("dynamodb_local"))
+        create_tables(settings)
+        yield SimpleNamespace(**vars(dynamodb_stores(settings)))
+
+
+def _run(n: int, tenant: str = "demo", **kw: object) -> Execution:
+    return Execution(
+        id=f"exe_{n:024d}",
+        tenant=tenant,
+        status=Status.QUEUED,
+        playbook_id="pb_000000000000000000000001",
+        inventory_id="inv_000000000000000000000001",
+        created_at=NOW + timedelta(seconds=n),
+        triggered_by="member@demo",
+        credential_kind="jwt",
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _lines(first: int, count: int, text: str = "line") -> list[LogLine]:
+    return [LogLine(first + i, NOW, Level.INFO, f"{text} {first + i}") for i in range(count)]
+
+
+# ---- executions ----
+
+
+def test_create_and_read_back_and_no_second_create(s):
+    run = _run(1, extra_vars={"a": [1, "x"]}, tags=["t"], limit="web")
+    s.execution_store.create(run)
+    assert s.execution_store.get("demo", run.id) == run
+    assert s.execution_store.get("acme", run.id) is None
+    with pytest.raises(Conflict):
+        s.execution_store.create(run)
+
+
+def test_list_is_newest_first_filtered_and_paged(s):
+    for n in range(1, 6):
+        s.execution_store.create(_run(n))
+    s.execution_store.create(_run(9, tenant="acme"))
+    s.execution_store.claim_next("demo", "agt_1", NOW, LEASE)
+    page = s.execution_store.list_for_tenant("demo", None, None, None, 2)
+    assert [e.id for e in page.executions] == [_run(5).id, _run(4).id]
+    assert page.next_cursor == _run(4).id
+    rest = s.execution_store.list_for_tenant("demo", None, None, page.next_cursor, 10)
+    assert [e.id for e in rest.executions] == [_run(3).id, _run(2).id, _run(1).id]
+    assert rest.next_cursor is None
+    running = s.execution_store.list_for_tenant("demo", Status.RUNNING, None, None, 10)
+    assert [e.id for e in running.executions] == [_run(1).id]
+    other = s.execution_store.list_for_tenant("demo", None, "pb_x", None, 10)
+    assert other.executions == []
+
+
+def test_claim_takes_the_oldest_queued_of_the_tenant_once(s):
+    for n in (2, 1):
+        s.execution_store.create(_run(n))
+    s.execution_store.create(_run(0, tenant="acme"))
+    first = s.execution_store.claim_next("demo", "agt_1", NOW, LEASE)
+    assert first.id == _run(1).id and first.status is Status.RUNNING
+    assert (first.agent_id, first.started_at, first.lease_expires_at) == ("agt_1", NOW, LEASE)
+    assert s.execution_store.claim_next("demo", "agt_2", NOW, LEASE).id == _run(2).id
+    assert s.execution_store.claim_next("demo", "agt_1", NOW, LEASE) is None
+
+
+def test_heartbeat_and_finish_belong_to_the_holder_and_finish_happens_once(s):
+    s.execution_store.create(_run(1))
+    run = s.execution_store.claim_next("demo", "agt_1", NOW, LEASE)
+    later = LEASE + timedelta(seconds=30)
+    assert s.execution_store.heartbeat("demo", run.id, "agt_1", later).lease_expires_at == later
+    with pytest.raises(Conflict, match="not running here"):
+        s.execution_store.heartbeat("demo", run.id, "agt_2", later)
+    with pytest.raises(NotFound):
+        s.execution_store.heartbeat("demo", _run(7).id, "agt_1", later)
+    with pytest.raises(Conflict):
+        s.execution_store.finish("demo", run.id, "agt_2", Status.SUCCESS, 0, NOW)
+    done = s.execution_store.finish("demo", run.id, "agt_1", Status.FAILED, 2, NOW)
+    assert (done.status, done.exit_code, done.finished_at) == (Status.FAILED, 2, NOW)
+    with pytest.raises(Conflict, match="already failed"):
+        s.execution_store.finish("demo", run.id, "agt_1", Status.SUCCESS, 0, NOW)
+    with pytest.raises(Conflict):
+        s.execution_store.heartbeat("demo", run.id, "agt_1", later)
+    assert s.execution_store.get("demo", run.id).status is Status.FAILED
+
+
+def test_cancel_queued_now_running_later_finished_never(s):
+    s.execution_store.create(_run(1))
+    s.execution_store.create(_run(2))
+    running = s.execution_store.claim_next("demo", "agt_1", NOW, LEASE)
+    queued = s.execution_store.cancel("demo", _run(2).id, NOW)
+    assert queued.status is Status.CANCELLED and queued.finished_at == NOW
+    asked = s.execution_store.cancel("demo", running.id, NOW)
+    assert asked.status is Status.RUNNING and asked.cancel_requested
+    assert s.execution_store.claim_next("demo", "agt_1", NOW, LEASE) is None
+    with pytest.raises(Conflict, match="already cancelled"):
+        s.execution_store.cancel("demo", _run(2).id, NOW)
+    with pytest.raises(NotFound):
+        s.execution_store.cancel("demo", _run(7).id, NOW)
+
+
+def test_an_expired_lease_fails_the_run_once_with_a_log_line(s):
+    s.execution_store.create(_run(1))
+    run = s.execution_store.claim_next("demo", "agt_1", NOW, LEASE)
+    s.log_store.append_logs("demo", run.id, "agt_1", 1, _lines(1, 2))
+    assert s.execution_store.expired_leases(LEASE, 10) == []
+    after = LEASE + timedelta(seconds=2)
+    (expired,) = s.execution_store.expired_leases(after, 10)
+    assert expired.id == run.id
+    assert s.execution_store.fail_expired(expired, after, "gone silent")
+    assert not s.execution_store.fail_expired(expired, after, "gone silent")
+    failed = s.execution_store.get("demo", run.id)
+    assert (failed.status, failed.error, failed.log_next_seq) == (Status.FAILED, "gone silent", 4)
+    page = s.log_store.read_logs("demo", run.id, 2, 10)
+    assert [(ln.seq, ln.level, ln.line) for ln in page.lines] == [(3, Level.ERROR, "gone silent")]
+    assert s.execution_store.expired_leases(after, 10) == []
+
+
+def test_delete_only_a_finished_run_with_its_lines(s):
+    s.execution_store.create(_run(1))
+    run = s.execution_store.claim_next("demo", "agt_1", NOW, LEASE)
+    s.log_store.append_logs("demo", run.id, "agt_1", 1, _lines(1, 3))
+    with pytest.raises(Conflict, match="cancel it first"):
+        s.execution_store.delete("demo", run.id)
+    s.execution_store.finish("demo", run.id, "agt_1", Status.SUCCESS, 0, NOW)
+    assert s.execution_store.delete("demo", run.id)
+    assert s.execution_store.get("demo", run.id) is None
+    with pytest.raises(NotFound):
+        s.log_store.read_logs("demo", run.id, 0, 10)
+    assert not s.execution_store.delete("demo", run.id)
+
+
+# ---- logs ----
+
+
+def test_log_batches_are_ordered_stored_once_and_held_by_the_agent(s):
+    s.execution_store.create(_run(1))
+    run = s.execution_store.claim_next("demo", "agt_1", NOW, LEASE)
+    assert s.log_store.append_logs("demo", run.id, "agt_1", 1, _lines(1, 3)) == 4
+    assert s.log_store.append_logs("demo", run.id, "agt_1", 1, _lines(1, 3)) == 4  # resent
+    with pytest.raises(Conflict, match="expected first_seq 4, got 6"):
+        s.log_store.append_logs("demo", run.id, "agt_1", 6, _lines(6, 1))
+    with pytest.raises(Conflict, match="not running here"):
+        s.log_store.append_logs("demo", run.id, "agt_2", 4, _lines(4, 1))
+    with pytest.raises(NotFound):
+        s.log_store.append_logs("demo", _run(7).id, "agt_1", 1, _lines(1, 1))
+    assert s.execution_store.get("demo", run.id).log_next_seq == 4
+    s.execution_store.finish("demo", run.id, "agt_1", Status.SUCCESS, 0, NOW)
+    with pytest.raises(Conflict, match="is success, not running here"):
+        s.log_store.append_logs("demo", run.id, "agt_1", 4, _lines(4, 1))
+
+
+def test_read_logs_pages_after_a_cursor_with_the_current_state(s):
+    s.execution_store.create(_run(1))
+    queued = s.log_store.read_logs("demo", _run(1).id, 0, 10)
+    assert queued.lines == [] and not queued.more and queued.execution.status is Status.QUEUED
+    run = s.execution_store.claim_next("demo", "agt_1", NOW, LEASE)
+    s.log_store.append_logs("demo", run.id, "agt_1", 1, _lines(1, 5))
+    s.log_store.append_logs("demo", run.id, "agt_1", 6, _lines(6, 5))
+    page = s.log_store.read_logs("demo", run.id, 3, 4)
+    assert [ln.seq for ln in page.lines] == [4, 5, 6, 7] and page.more
+    assert page.execution.status is Status.RUNNING and page.execution.log_next_seq == 11
+    tail = s.log_store.read_logs("demo", run.id, 7, 100)
+    assert [ln.seq for ln in tail.lines] == [8, 9, 10] and not tail.more
+    assert tail.lines[0] == LogLine(8, NOW, Level.INFO, "line 8")
+    exact = s.log_store.read_logs("demo", run.id, 5, 5)
+    assert [ln.seq for ln in exact.lines] == [6, 7, 8, 9, 10] and not exact.more
+    with pytest.raises(NotFound):
+        s.log_store.read_logs("demo", _run(7).id, 0, 10)
+
+
+# ---- idempotency ----
+
+
+def _record(fp: str = "f", expires: datetime = LEASE) -> IdempotentRecord:
+    return IdempotentRecord(fingerprint=fp, in_flight=True, expires=expires)
+
+
+def test_a_key_is_claimed_once_and_read_back_to_the_second(s):
+    assert s.idempotency_store.get("k") is None
+    assert s.idempotency_store.claim("k", _record(), None)
+    assert not s.idempotency_store.claim("k", _record("g"), None)
+    held = s.idempotency_store.get("k")
+    assert held == replace(_record(), expires=LEASE.replace(microsecond=0))
+
+
+def test_a_held_record_is_replaced_only_if_unchanged(s):
+    s.idempotency_store.claim("k", _record(), None)
+    held = s.idempotency_store.get("k")
+    newer = _record("g", expires=LEASE + timedelta(days=1))
+    assert not s.idempotency_store.claim("k", newer, replace(held, fingerprint="x"))
+    assert not s.idempotency_store.claim("k", newer, replace(held, expires=NOW))
+    assert s.idempotency_store.claim("k", newer, held)
+    assert not s.idempotency_store.claim("k", _record("h"), held)  # a second reclaimer loses
+    assert s.idempotency_store.get("k").fingerprint == "g"
+    assert not s.idempotency_store.claim("gone", newer, held)
+
+
+def test_complete_keeps_the_answer_and_release_forgets_the_key(s):
+    s.idempotency_store.claim("k", _record(), None)
+    s.idempotency_store.complete("k", 201, '{"id": 1}')
+    done = s.idempotency_store.get("k")
+    assert (done.in_flight, done.status, done.body) == (False, 201, '{"id": 1}')
+    s.idempotency_store.release("k")
+    assert s.idempotency_store.get("k") is None
+    s.idempotency_store.release("k")
+    s.idempotency_store.complete("k", 200, "{}")  # gone: nothing, and no error
+    assert s.idempotency_store.get("k") is None
+
+
+# ---- agents ----
+
+
+def _agent(n: int, tenant: str = "demo") -> Agent:
+    return Agent(f"agt_{n:024d}", tenant, f"a{n}", NOW, f"tok_{n:024d}")
+
+
+def test_agents_are_put_listed_per_tenant_and_deleted(s):
+    for agent in (_agent(2), _agent(1), _agent(3, "acme")):
+        s.agent_store.put_agent(agent)
+    assert s.agent_store.get_agent("demo", _agent(1).id) == _agent(1)
+    assert s.agent_store.get_agent("acme", _agent(1).id) is None
+    assert [a.id for a in s.agent_store.list_agents("demo")] == [_agent(1).id, _agent(2).id]
+    assert s.agent_store.delete_agent("demo", _agent(1).id)
+    assert not s.agent_store.delete_agent("demo", _agent(1).id)
+    assert [a.id for a in s.agent_store.list_agents("demo")] == [_agent(2).id]
+
+
+def test_seen_is_written_when_the_run_changes_or_half_a_minute_passed(s):
+    agent = _agent(1)
+    s.agent_store.put_agent(agent)
+
+    def seen() -> tuple[datetime | None, str | None]:
+        a = s.agent_store.get_agent("demo", agent.id)
+        return a.last_seen_at, a.current_execution
+
+    s.agent_store.seen("demo", agent.id, NOW, None)
+    assert seen() == (NOW, None)
+    s.agent_store.seen("demo", agent.id, NOW + timedelta(seconds=10), None)
+    assert seen() == (NOW, None)  # idle, soon after: not written
+    s.agent_store.seen("demo", agent.id, NOW + timedelta(seconds=20), "exe_1")
+    assert seen() == (NOW + timedelta(seconds=20), "exe_1")  # a new run: written at once
+    s.agent_store.seen("demo", agent.id, NOW + timedelta(seconds=25), "exe_1")
+    assert seen() == (NOW + timedelta(seconds=20), "exe_1")
+    s.agent_store.seen("demo", agent.id, NOW + timedelta(seconds=51), "exe_1")
+    assert seen() == (NOW + timedelta(seconds=51), "exe_1")  # over 30 s later: written
+    s.agent_store.seen("demo", agent.id, NOW + timedelta(seconds=52), None)
+    assert seen() == (NOW + timedelta(seconds=52), None)
+    s.agent_store.seen("demo", "agt_nobody", NOW, None)  # never creates an agent
+    assert s.agent_store.get_agent("demo", "agt_nobody") is None

@@ -1,0 +1,50 @@
+"""Services on fakes of every port (tests/fakes.py): fast, no moto, no sockets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from sculptops.bootstrap import Container, build
+from sculptops.domain.identity import Caller
+from sculptops.local import seed
+from tests.conftest import SETTINGS, session
+from tests.fakes import FakeClock, FakeIdentityStore, FakeJwtVerifier, fake_stores
+
+
+@pytest.fixture
+def c() -> Iterator[Container]:
+    """Given the demo tenants, users, playbook `ping` and inventory `local`, all in fakes."""
+    identities = FakeIdentityStore()
+    seed.seed_identity(identities)
+    container = build(
+        SETTINGS,
+        **fake_stores(identity_store=identities),
+        clock=FakeClock(),
+        jwt_verifier=FakeJwtVerifier(),
+    )
+    seed.seed_catalog(container.catalog_store)
+    yield container
+
+
+@pytest.fixture
+def admin(c: Container) -> Caller:
+    return session(c, "admin@demo")
+
+
+@pytest.fixture
+def member(c: Container) -> Caller:
+    return session(c, "member@demo")
+
+
+@pytest.fixture
+def viewer(c: Container) -> Caller:
+    return session(c, "viewer@demo")
+
+
+@pytest.fixture
+def agent(c: Container, admin: Caller) -> Caller:
+    """An agent of tenant demo, acting through its own token."""
+    token = c.agents.register(admin, "runner").token
+    return c.authenticator.act_in(c.authenticator.authenticate(token), "demo")
