@@ -45,6 +45,7 @@ class FakeTokenStore:
     def __init__(self) -> None:
         self.items: dict[str, StoredToken] = {}
         self.reads = 0
+        self.writes = 0  # record_use writes that took effect
         self.fail_with: Exception | None = None
 
     def _maybe_fail(self) -> None:
@@ -91,10 +92,14 @@ class FakeTokenStore:
             n += 1
         return n
 
-    def touch(self, digest: str, when: datetime) -> None:
+    def record_use(self, token: StoredToken, when: datetime, ips: tuple[str, ...]) -> bool:
         self._maybe_fail()
-        if digest in self.items:
-            self.items[digest] = replace(self.items[digest], last_used_at=when)
+        current = self.items.get(token.digest)
+        if current is None or current.last_used_at != token.last_used_at:
+            return False
+        self.writes += 1
+        self.items[token.digest] = replace(current, last_used_at=when, last_used_ips=ips)
+        return True
 
 
 class FakeIdentityStore:
@@ -396,16 +401,29 @@ class FakeIdempotencyStore:
 
 
 def fake_stores(**given: Any) -> dict[str, Any]:
-    """Keyword arguments for `build(...)`: a fake of every store, or the ones given instead."""
+    """Keyword arguments for `build(...)`: a fake of every store, or the ones given instead.
+
+    The governance fakes work over the token and identity fakes (given or made here) and share
+    one audit log and one notification store, as the DynamoDB adapters share tables."""
     executions = given.get("execution_store") or FakeExecutionStore()
+    tokens = given.get("token_store") or FakeTokenStore()
+    identities = given.get("identity_store") or FakeIdentityStore()
+    audit = given.get("audit_log") or FakeAuditLog()
+    notes = given.get("notification_store") or FakeNotificationStore()
     stores: dict[str, Any] = {
-        "token_store": FakeTokenStore(),
-        "identity_store": FakeIdentityStore(),
+        "token_store": tokens,
+        "identity_store": identities,
         "catalog_store": FakeCatalogStore(),
         "execution_store": executions,
         "log_store": FakeLogStore(executions),
         "agent_store": FakeAgentStore(),
         "idempotency_store": FakeIdempotencyStore(),
+        "members": FakeMemberStore(identities, audit),
+        "policy_store": FakePolicyStore(identities, audit),
+        "token_ledger": FakeTokenLedger(tokens, identities, audit, notes),
+        "audit_log": audit,
+        "notification_store": notes,
+        "token_lookup": FakeTokenLookup(tokens),
     }
     unknown = set(given) - set(stores)
     assert not unknown, f"no such store: {unknown}"
@@ -415,21 +433,74 @@ def fake_stores(**given: Any) -> dict[str, Any]:
 # ---- governance (issue 13) ----
 
 
-class FakeGovernanceStore:
-    """GovernanceStore in memory, over the fake token and identity stores it is given.
+class FakeAuditLog:
+    """AuditLog in memory: `events` is the log, every tenant's, in write order."""
 
-    Members come from the users' memberships, as the DynamoDB adapter keeps its member items in
-    step with them; `events` is the audit log, `notices` every user's notifications.
-    """
+    def __init__(self) -> None:
+        from sculptops.domain.governance import AuditEvent
 
-    def __init__(self, tokens: FakeTokenStore, identities: FakeIdentityStore) -> None:
-        from sculptops.domain.governance import AuditEvent, Notification
-
-        self.tokens = tokens
-        self.identities = identities
         self.events: list[AuditEvent] = []
+
+    def put(self, *events: Any) -> None:
+        self.events.extend(events)
+
+    def list_events(
+        self, tenant: str, cursor: str | None, limit: int, type_: Any, actor: str | None
+    ) -> Any:
+        from sculptops.domain.governance import AuditPage
+
+        found = sorted(
+            (
+                e
+                for e in self.events
+                if e.tenant == tenant
+                and (cursor is None or e.id < cursor)
+                and (type_ is None or e.type is type_)
+                and (actor is None or e.actor.user_id == actor)
+            ),
+            key=lambda e: e.id,
+            reverse=True,
+        )
+        page = found[:limit]
+        return AuditPage(page, page[-1].id if len(found) > limit else None)
+
+
+class FakeNotificationStore:
+    """NotificationStore in memory: `notices` is every user's, `once_keys` the keys used."""
+
+    def __init__(self) -> None:
+        from sculptops.domain.governance import Notification
+
         self.notices: list[Notification] = []
-        self.links: dict[str, dict[str, str]] = {}  # tenant -> token id -> digest
+        self.once_keys: set[tuple[str, str]] = set()
+
+    def put(self, notice: Any, once_key: str | None = None) -> bool:
+        if once_key is not None:
+            if (notice.user_id, once_key) in self.once_keys:
+                return False
+            self.once_keys.add((notice.user_id, once_key))
+        self.notices.append(notice)
+        return True
+
+    def list_for_user(self, user_id: str, cursor: str | None, limit: int) -> Any:
+        from sculptops.domain.governance import NotificationPage
+
+        found = sorted(
+            (n for n in self.notices if n.user_id == user_id and (cursor is None or n.id < cursor)),
+            key=lambda n: n.id,
+            reverse=True,
+        )
+        page = found[:limit]
+        return NotificationPage(page, page[-1].id if len(found) > limit else None)
+
+
+class FakeMemberStore:
+    """MemberStore in memory, over the fake identity store: members come from the users'
+    memberships, as the DynamoDB adapter keeps its member items in step with them."""
+
+    def __init__(self, identities: FakeIdentityStore, audit: FakeAuditLog) -> None:
+        self.identities = identities
+        self.audit = audit
         self.revisions: dict[str, int] = {}
         self.joined: dict[tuple[str, str], datetime] = {}
 
@@ -463,7 +534,115 @@ class FakeGovernanceStore:
         self.identities.users[after.id] = after
         if member is not None:
             self.joined.setdefault((tenant, after.id), member.joined_at)
-        self.events.append(event)
+        self.audit.put(event)
+
+
+class FakePolicyStore:
+    def __init__(self, identities: FakeIdentityStore, audit: FakeAuditLog) -> None:
+        self.identities = identities
+        self.audit = audit
+
+    def set_policy(self, tenant: str, policy: Any, event: Any) -> None:
+        current = self.identities.tenants.get(tenant)
+        if current is None:
+            raise Conflict("the tenant changed meanwhile; retry")
+        self.identities.tenants[tenant] = replace(current, token_policy=policy)
+        self.audit.put(event)
+
+
+class FakeTokenLedger:
+    """TokenLedger in memory, over the fake token and identity stores; events go to the fake
+    audit log, notices to the fake notification store. `links`: tenant -> token id -> digest."""
+
+    def __init__(
+        self,
+        tokens: FakeTokenStore,
+        identities: FakeIdentityStore,
+        audit: FakeAuditLog,
+        notifications: FakeNotificationStore,
+    ) -> None:
+        self.tokens = tokens
+        self.identities = identities
+        self.audit = audit
+        self.notifications = notifications
+        self.links: dict[str, dict[str, str]] = {}
+
+    def create(self, token: StoredToken, tenants: Iterable[str], event: Any) -> None:
+        if token.digest in self.tokens.items:
+            raise Conflict("token collision; retry")
+        self.tokens.items[token.digest] = token
+        for tenant in tenants:
+            self.links.setdefault(tenant, {})[token.id] = token.digest
+        self.audit.put(event)
+
+    def revoke(
+        self,
+        tokens: Any,
+        events: Any,
+        notice: Any = None,
+        *,
+        unlink_from: Iterable[str] = (),
+    ) -> bool:
+        tenants = list(unlink_from)
+        if len(tokens) * (1 + len(tenants)) + len(events) + (notice is not None) > 100:
+            raise ValueError("a revocation exceeds one transaction")
+        for token in tokens:
+            current = self.tokens.items.get(token.digest)
+            if current is None or current.owner != token.owner:
+                return False  # all or nothing, as one transaction
+        for token in tokens:
+            del self.tokens.items[token.digest]
+            for tenant in tenants:
+                self.links.get(tenant, {}).pop(token.id, None)
+        self.audit.put(*events)
+        if notice is not None:
+            self.notifications.put(notice)
+        return True
+
+    def rotate(
+        self, old: StoredToken, new: StoredToken, tenants: Iterable[str], event: Any
+    ) -> bool:
+        current = self.tokens.items.get(old.digest)
+        if current is None or current.owner != old.owner or current.superseded_by is not None:
+            return False  # all or nothing, as one transaction
+        if new.digest in self.tokens.items:
+            return False
+        self.tokens.items[new.digest] = new
+        self.tokens.items[old.digest] = replace(
+            current,
+            family=old.family_id,
+            superseded_by=old.superseded_by,
+            valid_until=old.valid_until,
+        )
+        for tenant in tenants:
+            self.links.setdefault(tenant, {})[new.id] = new.digest
+        self.audit.put(event)
+        return True
+
+    def block(
+        self,
+        tenant: str,
+        token: StoredToken,
+        token_ids: Iterable[str],
+        events: Any,
+        notice: Any = None,
+    ) -> bool:
+        record = self.identities.tenants.get(tenant)
+        current = self.tokens.items.get(token.digest)
+        if record is None or current is None or current.owner != token.owner:
+            return False
+        if token.id in record.blocked_tokens:
+            return False
+        blocked = record.blocked_tokens | {token.id, *token_ids}
+        self.identities.tenants[tenant] = replace(record, blocked_tokens=blocked)
+        self.audit.put(*events)
+        if notice is not None:
+            self.notifications.put(notice)
+        return True
+
+    def revoke_all(self, user_id: str, when: datetime, event: Any) -> None:
+        self.identities.revoke_tokens_before(user_id, when)
+        self.audit.put(event)
 
     def link_tokens(self, tenant: str, tokens: Iterable[StoredToken]) -> None:
         for t in tokens:
@@ -475,27 +654,6 @@ class FakeGovernanceStore:
             token = self.tokens.items.get(digest)
             if token is None or token.owner == user_id:
                 del entries[token_id]
-
-    def create_token(self, token: StoredToken, tenants: Iterable[str], event: Any) -> None:
-        if token.digest in self.tokens.items:
-            raise Conflict("token collision; retry")
-        self.tokens.items[token.digest] = token
-        self.link_tokens_in(tenants, token)
-        self.events.append(event)
-
-    def link_tokens_in(self, tenants: Iterable[str], token: StoredToken) -> None:
-        for tenant in tenants:
-            self.links.setdefault(tenant, {})[token.id] = token.digest
-
-    def delete_token(self, token: StoredToken, event: Any) -> bool:
-        if not self.tokens.delete(token):
-            return False
-        self.events.append(event)
-        return True
-
-    def revoke_all(self, user_id: str, when: datetime, event: Any) -> None:
-        self.identities.revoke_tokens_before(user_id, when)
-        self.events.append(event)
 
     def tenant_tokens(self, tenant: str, cursor: str | None, limit: int) -> TokenPage:
         ids = sorted(self.links.get(tenant, {}), reverse=True)
@@ -514,49 +672,43 @@ class FakeGovernanceStore:
         token = self.tokens.items.get(digest or "")
         return token if token is not None and token.id == token_id else None
 
-    def revoke_by_admin(self, tenant: str, token: StoredToken, event: Any, notice: Any) -> bool:
-        if not self.tokens.delete(token):
-            return False
-        self.links.get(tenant, {}).pop(token.id, None)
-        self.events.append(event)
-        self.notices.append(notice)
-        return True
 
-    def set_policy(self, tenant: str, policy: Any, event: Any) -> None:
-        current = self.identities.tenants[tenant]
-        self.identities.tenants[tenant] = replace(current, token_policy=policy)
-        self.events.append(event)
+# ---- expiry notices and leaked-token revocation (issue 14) ----
 
-    def put_events(self, events: Iterable[Any]) -> None:
+
+class FakeTokenLookup:
+    """TokenLookup over the fake token store: `batches` counts get_many calls, `digests_read`
+    every digest asked for (to check the same reads happen whatever the values were)."""
+
+    def __init__(self, tokens: FakeTokenStore) -> None:
+        self.tokens = tokens
+        self.batches = 0
+        self.digests_read: list[str] = []
+
+    def get_many(self, digests: Iterable[str]) -> list[StoredToken]:
+        self.tokens._maybe_fail()
+        wanted = sorted(set(digests))
+        self.batches += 1
+        self.digests_read.extend(wanted)
+        return [self.tokens.items[d] for d in wanted if d in self.tokens.items]
+
+    def expiring_on(self, day: Any) -> list[StoredToken]:
+        from sculptops.domain.expiry_notices import expires_on
+        from sculptops.domain.identity import CredentialKind
+
+        return [
+            t
+            for t in self.tokens.items.values()
+            if t.kind is CredentialKind.TOKEN and expires_on(t.expires_at) == day.isoformat()
+        ]
+
+
+class FakeEventPublisher:
+    """EventPublisher in memory: `events` in publish order."""
+
+    def __init__(self) -> None:
+        self.events: list[Any] = []
+
+    def publish(self, events: Any) -> int:
         self.events.extend(events)
-
-    def list_events(
-        self, tenant: str, cursor: str | None, limit: int, type_: Any, actor: str | None
-    ) -> Any:
-        from sculptops.domain.governance import AuditPage
-
-        found = sorted(
-            (
-                e
-                for e in self.events
-                if e.tenant == tenant
-                and (cursor is None or e.id < cursor)
-                and (type_ is None or e.type is type_)
-                and (actor is None or e.actor.user_id == actor)
-            ),
-            key=lambda e: e.id,
-            reverse=True,
-        )
-        page = found[:limit]
-        return AuditPage(page, page[-1].id if len(found) > limit else None)
-
-    def list_notifications(self, user_id: str, cursor: str | None, limit: int) -> Any:
-        from sculptops.domain.governance import NotificationPage
-
-        found = sorted(
-            (n for n in self.notices if n.user_id == user_id and (cursor is None or n.id < cursor)),
-            key=lambda n: n.id,
-            reverse=True,
-        )
-        page = found[:limit]
-        return NotificationPage(page, page[-1].id if len(found) > limit else None)
+        return len(events)

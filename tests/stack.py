@@ -47,6 +47,9 @@ def start_stack(
         "PYTHONUNBUFFERED": "1",
         # The suite's own 401s come from one address; the limiter has a test of its own.
         "SCULPTOPS_FAILED_AUTH_PER_MINUTE": "100000",
+        # Likewise their posts to /api/v1/credentials/revoke (tests/e2e/test_leaked_tokens.py
+        # checks the limit on a stack of its own).
+        "SCULPTOPS_REVOKE_PER_MINUTE": "100000",
         **(env or {}),
     }
     command = [

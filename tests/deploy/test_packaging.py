@@ -11,7 +11,13 @@ from typing import Any
 
 from tests.deploy.conftest import REPORT
 
-PUBLIC = {"/health", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/assets/{name}"}
+PUBLIC = {
+    "/health",
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/docs/assets/{name}",
+    "/api/v1/credentials/revoke",
+}
 FUNCTIONS = [
     "authorizer",
     "identity",
@@ -20,6 +26,9 @@ FUNCTIONS = [
     "executions",
     "agents",
     "governance",
+    "credentials",
+    "leaks",
+    "notices",
     "sweeper",
 ]
 
@@ -140,6 +149,15 @@ def test_logs_retained_waf_throttling_alarms_schedule(template: dict[str, Any]) 
     acl = template["Resources"]["WebAcl"]["Properties"]
     rule = acl["Rules"][0]["Statement"]["RateBasedStatement"]
     assert rule["AggregateKeyType"] == "IP" and rule["Limit"] == 1000
+    # The public revocation route: a per-IP limit of its own, per minute, scoped to its path.
+    revoke = acl["Rules"][1]["Statement"]["RateBasedStatement"]
+    assert revoke["AggregateKeyType"] == "IP" and revoke["Limit"] == 10
+    assert revoke["EvaluationWindowSec"] == 60
+    match = revoke["ScopeDownStatement"]["ByteMatchStatement"]
+    assert (
+        match["SearchString"] == "/api/v1/credentials/revoke" and "UriPath" in match["FieldToMatch"]
+    )
+    assert acl["Rules"][1]["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
     assert template["Resources"]["WebAclAssociation"]["DependsOn"]
     deployment = next(iter(_resources(template, "AWS::ApiGateway::Deployment").values()))
     stage = deployment["Properties"]["StageDescription"]
@@ -147,7 +165,8 @@ def test_logs_retained_waf_throttling_alarms_schedule(template: dict[str, Any]) 
     alarms = _resources(template, "AWS::CloudWatch::Alarm")
     assert {a["Properties"]["MetricName"] for a in alarms.values()} >= {"Errors", "Throttles"}
     rules = _resources(template, "AWS::Events::Rule")
-    assert [r["Properties"]["ScheduleExpression"] for r in rules.values()] == ["rate(1 minute)"]
+    schedules = sorted(r["Properties"]["ScheduleExpression"] for r in rules.values())
+    assert schedules == ["rate(1 day)", "rate(1 minute)"]  # the notices job, the sweeper
 
 
 def test_no_secret_is_written_into_the_template(template: dict[str, Any]) -> None:
@@ -249,8 +268,63 @@ def test_governance_role_has_exactly_what_governance_uses(template: dict[str, An
         },
         "TokensTable/index/by_owner": {"dynamodb:Query"},
     }
-    # The authorizer still only reads by key (plus last_used_at and the ticket's by_owner).
+    # The authorizer reads by key (plus last use, the ticket's by_owner); it writes the
+    # identity table only in reuse detection's transaction (audit events, notice, index
+    # entries), and never queries it.
     authorizer = _grants(template, "AuthorizerRole")
-    assert authorizer["IdentityTable"] == {"dynamodb:GetItem"}
+    assert authorizer["IdentityTable"] == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+    }
     # The tokens function writes audit events and tenant index entries, never reads a list.
     assert "dynamodb:Query" not in _grants(template, "TokensRole")["IdentityTable"]
+
+
+def test_notices_and_credentials_roles_have_exactly_what_they_use(template: dict[str, Any]) -> None:
+    # The daily job: a Query per expiry day on its index, conditional puts of notices.
+    assert _grants(template, "NoticesRole") == {
+        "TokensTable/index/by_expiry": {"dynamodb:Query"},
+        "IdentityTable": {"dynamodb:PutItem"},
+    }
+    # The public route reads no table: it may only invoke the leaks worker (asynchronously).
+    assert _grants(template, "CredentialsRole") == {}
+    statements = [
+        st
+        for policy in template["Resources"]["CredentialsRole"]["Properties"]["Policies"]
+        for st in policy["PolicyDocument"]["Statement"]
+    ]
+    assert [st["Action"] for st in statements] == [
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
+        ["lambda:InvokeFunction"],
+    ]
+    (invoke,) = statements[1]["Resource"]
+    assert str(invoke["Fn::Sub"]).endswith(":function:sculptops-prod-leaks")
+    credentials = template["Resources"]["CredentialsLambdaFunction"]["Properties"]
+    assert credentials["Environment"]["Variables"]["SCULPTOPS_LEAK_WORKER_FUNCTION"] == (
+        "sculptops-prod-leaks"
+    )
+    # The worker: every digest by key (BatchGetItem), the revocation's transaction and the
+    # minted tokens' deletes; never a scan, never a write to anything but these.
+    assert _grants(template, "LeaksRole") == {
+        "TokensTable": {
+            "dynamodb:BatchGetItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+        },
+        "TokensTable/index/by_owner": {"dynamodb:Query"},
+        "IdentityTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+    }
+    for role in ("NoticesRole", "LeaksRole"):
+        statements = [
+            st
+            for policy in template["Resources"][role]["Properties"]["Policies"]
+            for st in policy["PolicyDocument"]["Statement"]
+        ]
+        (events,) = [st for st in statements if "events:PutEvents" in st["Action"]]
+        assert events["Action"] == ["events:PutEvents"]
+        assert "event-bus/default" in str(events["Resource"]), events["Resource"]
+    # The expiry index is sparse and projects no more than the job reads.
+    tokens = template["Resources"]["TokensTable"]["Properties"]
+    (index,) = [i for i in tokens["GlobalSecondaryIndexes"] if i["IndexName"] == "by_expiry"]
+    assert index["Projection"]["ProjectionType"] == "INCLUDE"

@@ -29,7 +29,7 @@ def test_tables_exist_with_their_keys_and_indexes(rehearsal: Rehearsal) -> None:
         for n in ("tokens", "identity", "catalog", "executions", "idempotency")
     }
     assert t["sculptops-local-tokens"]["keys"] == {"digest": "HASH"}
-    assert t["sculptops-local-tokens"]["indexes"] == ["by_owner"]
+    assert t["sculptops-local-tokens"]["indexes"] == ["by_expiry", "by_owner"]
     assert t["sculptops-local-executions"]["keys"] == {"pk": "HASH", "sk": "RANGE"}
     assert t["sculptops-local-executions"]["indexes"] == ["by_tenant", "leases", "queued"]
     REPORT["rehearsal deploy"] = f"{rehearsal.seconds:.0f}s into moto"
@@ -58,8 +58,11 @@ def test_functions_roles_and_the_api_exist(rehearsal: Rehearsal) -> None:
             "executions",
             "agents",
             "governance",
+            "credentials",
+            "leaks",
+            "notices",
             "sweeper",
         )
     )
-    assert len([r for r in rehearsal.roles if r.startswith("sculptops-local-")]) == 8
+    assert len([r for r in rehearsal.roles if r.startswith("sculptops-local-")]) == 11
     assert rehearsal.apis == ["local-sculptops"]

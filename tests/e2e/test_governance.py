@@ -206,8 +206,23 @@ def test_the_audit_log_never_holds_a_secret(stack: Stack, admin: str) -> None:
             c.put("/api/v1/demo/settings/token-policy", json={"max_lifetime_days": 4}).status_code
             == 200
         )
+    # and attempts to get a credential stored: in a reason, a token name, a user agent
+    with stack.client(admin) as c:
+        for leak in (a["token"], member_jwt):
+            r = c.delete(f"/api/v1/demo/admin/tokens/{a['id']}", params={"reason": f"x {leak}"})
+            assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason", r.text
     with stack.client(member_jwt) as c:
+        for leak in (a["token"], member_jwt):
+            r = c.post("/api/v1/demo/tokens/", json={"name": f"n {leak}", "expires_in_days": 1})
+            assert r.status_code == 422 and r.json()["errors"][0]["field"] == "name", r.text
+            r = c.post(
+                "/api/v1/demo/tokens/",
+                json={"name": "ua", "expires_in_days": 1},
+                headers={"User-Agent": f"ua {leak}"},
+            )
+            assert r.status_code == 201, r.text
         assert c.delete("/api/v1/demo/tokens/").status_code == 204
+        notes = c.get("/api/v1/me/notifications", params={"limit": 100}).text
     # When the admin reads the whole audit log, every page
     texts: list[str] = []
     cursor = None
@@ -220,7 +235,7 @@ def test_the_audit_log_never_holds_a_secret(stack: Stack, admin: str) -> None:
             cursor = page.json()["next_cursor"]
             if cursor is None:
                 break
-    log = "".join(texts)
+    log = "".join(texts) + notes
     # Then every kind of event is there, and no value, digest or JWT is
     for kind in ("token.created", "token.deleted", "token.revoked_all", "token.revoked_by_admin"):
         assert kind in log

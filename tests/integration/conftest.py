@@ -96,6 +96,8 @@ def moto_gateway(stage: str, *, catalog: bool = True) -> Iterator[TestClient]:
         mp.setenv("SCULPTOPS_STAGE", stage)
         mp.setenv("SCULPTOPS_TOKEN_PEPPER", f"{stage}-pepper-0123456789")
         mp.setenv("SCULPTOPS_DYNAMODB_MAX_RETRIES", "0")
+        # Leaked-token batches go to the worker thread, as on the local stack (no Lambda here).
+        mp.setenv("SCULPTOPS_LEAK_WORKER", "thread")
         mp.delenv("SCULPTOPS_OIDC_ISSUER", raising=False)
         container.cache_clear()
         c = container()

@@ -31,6 +31,10 @@ RULES = {
     ("GET", "/tokens"): "viewer",
     ("DELETE", "/tokens"): "viewer",
     ("DELETE", "/tokens/{id}"): "viewer",
+    # token lifecycle (issue 14): the token itself; rotate the owner's own (a viewer may)
+    ("GET", "/tokens/self"): "viewer",
+    ("DELETE", "/tokens/self"): "viewer",
+    ("POST", "/tokens/{id}/rotate"): "viewer",
     ("GET", "/playbooks"): "viewer",
     ("POST", "/playbooks"): "admin",
     ("GET", "/playbooks/{id}"): "viewer",
@@ -67,6 +71,8 @@ RULES = {
     ("DELETE", "/admin/tokens/{id}"): "admin",
     ("GET", "/audit-events"): "admin",
     ("GET", "/api/v1/me/notifications"): "any",
+    # Anyone may report a leaked token: no authorizer, 202 whatever the values were.
+    ("POST", "/api/v1/credentials/revoke"): "public",
 }
 BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/tokens"): {"name": "matrix", "expires_in_days": 1},
@@ -83,6 +89,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/members/{id}"): {"role": "viewer"},
     # The default policy, so that no other case is refused by it.
     ("PUT", "/settings/token-policy"): {"admins_only": False, "max_lifetime_days": 366},
+    ("POST", "/api/v1/credentials/revoke"): {"credentials": ["ag_live_not-a-token"]},
 }
 IDS = {"id": "exe_ffffffffffffffffffffffff", "name": "swagger-ui.css"}
 # who -> role per tenant

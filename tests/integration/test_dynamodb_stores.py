@@ -73,10 +73,10 @@ def test_delete_is_conditional_on_the_owner(real):
         real.authenticator.authenticate(created.value)
 
 
-def test_touch_never_resurrects_a_deleted_token(real):
+def test_recording_use_never_resurrects_a_deleted_token(real):
     created = _create(real)
     real.token_store.delete(created.token)
-    real.token_store.touch(created.token.digest, real.clock.now())
+    assert not real.token_store.record_use(created.token, real.clock.now(), ("192.0.2.1",))
     assert real.token_store.get(created.token.digest) is None
 
 

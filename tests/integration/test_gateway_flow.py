@@ -221,7 +221,7 @@ def test_throttling_in_a_function_is_503_and_nothing_half_written(gw: TestClient
     client = _client_of(c.token_store._m)
     client.meta.events.register("before-call.dynamodb.PutItem", _throttle)
     # The token, its tenant index entries and its audit event are one transaction.
-    tx_client = c.governance._store._conn.client  # type: ignore[union-attr]
+    tx_client = c.token_ledger._conn.client  # type: ignore[attr-defined]
     tx_client.meta.events.register("before-call.dynamodb.TransactWriteItems", _throttle)
     try:
         r = gw.post("/api/v1/demo/tokens/", json={"name": "x"}, headers=bearer(admin))

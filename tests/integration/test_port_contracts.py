@@ -1,5 +1,6 @@
 """Port contracts: the same checks against the fakes (tests/fakes.py) and the DynamoDB adapters,
-so that a fake cannot drift from the real store. Execution and log, idempotency and agent stores.
+so that a fake cannot drift from the real store. Execution and log, idempotency and agent stores,
+and the governance stores (members, policy, token ledger, audit log, notifications).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from moto import mock_aws
@@ -18,6 +20,7 @@ from sculptops.domain.errors import Conflict, NotFound
 from sculptops.domain.executions import Execution, Status
 from sculptops.domain.idempotency import IdempotentRecord
 from sculptops.domain.logs import Level, LogLine
+from sculptops.domain.roles import Role
 from sculptops.local.tables import create_tables
 from tests.fakes import fake_stores
 from tests.integration.conftest import _settings
@@ -290,3 +293,180 @@ def test_seen_is_written_when_the_run_changes_or_half_a_minute_passed(s):
     assert seen() == (NOW + timedelta(seconds=52), None)
     s.agent_store.seen("demo", "agt_nobody", NOW, None)  # never creates an agent
     assert s.agent_store.get_agent("demo", "agt_nobody") is None
+
+
+# ---- governance (issue 13): members, policy, token ledger, audit log, notifications ----
+
+
+def _event(n: int, type_: str = "token.deleted", tenant: str = "demo", **kw: object) -> Any:
+    from sculptops.domain.governance import Actor, AuditEvent, AuditType
+    from sculptops.domain.identity import CredentialKind, RequestOrigin
+
+    return AuditEvent(
+        id=f"evt_{n:024d}",
+        tenant=tenant,
+        type=AuditType(type_),
+        at=NOW + timedelta(seconds=n),
+        actor=Actor("admin@demo", "tok_1", CredentialKind.TOKEN),
+        target_type="token",
+        target_id=f"tok_{n}",
+        target_user="member@demo",
+        origin=RequestOrigin("203.0.113.9", "pytest", f"req-{n}"),
+        details={"name": "x", "count": n, "flag": True, "none": None},
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _notice(n: int, user: str = "member@demo") -> Any:
+    from sculptops.domain.governance import Notification
+
+    return Notification(
+        f"ntf_{n:024d}",
+        user,
+        "token.revoked_by_admin",
+        NOW + timedelta(seconds=n),
+        f"note {n}",
+        token_id=f"tok_{n}",
+        tenant="demo",
+    )
+
+
+def _token(n: int, owner: str = "member@demo") -> Any:
+    from sculptops.domain.identity import CredentialKind
+    from sculptops.domain.tokens import StoredToken
+
+    return StoredToken(
+        digest=f"digest-{n}",
+        id=f"tok_{n:024d}",
+        kind=CredentialKind.TOKEN,
+        owner=owner,
+        name=f"t{n}",
+        created_at=NOW + timedelta(seconds=n),
+        expires_at=NOW + timedelta(days=30),
+        tenant="demo",
+    )
+
+
+def test_audit_events_read_back_newest_first_filtered_and_paged(s):
+    from sculptops.domain.governance import AuditType
+
+    events = [_event(i, "token.deleted" if i % 2 else "token.created") for i in range(1, 6)]
+    s.audit_log.put(*events, _event(9, tenant="acme"))
+    page = s.audit_log.list_events("demo", None, 2, None, None)
+    assert page.events == [events[4], events[3]] and page.next_cursor == events[3].id
+    rest = s.audit_log.list_events("demo", page.next_cursor, 10, None, None)
+    assert rest.events == [events[2], events[1], events[0]] and rest.next_cursor is None
+    deleted = s.audit_log.list_events("demo", None, 10, AuditType.TOKEN_DELETED, "admin@demo")
+    assert deleted.events == [events[4], events[2], events[0]]
+    assert s.audit_log.list_events("demo", None, 10, None, "nobody").events == []
+    assert [e.tenant for e in s.audit_log.list_events("acme", None, 10, None, None).events] == [
+        "acme"
+    ]
+
+
+def test_notices_are_the_user_s_own_and_a_once_key_writes_once(s):
+    s.notification_store.put(_notice(1))
+    assert s.notification_store.put(_notice(2), once_key="tok_2#expiring")
+    assert not s.notification_store.put(_notice(3), once_key="tok_2#expiring")
+    assert s.notification_store.put(_notice(4, "admin@demo"), once_key="tok_2#expiring")
+    page = s.notification_store.list_for_user("member@demo", None, 1)
+    assert page.notifications == [_notice(2)] and page.next_cursor == _notice(2).id
+    rest = s.notification_store.list_for_user("member@demo", page.next_cursor, 10)
+    assert rest.notifications == [_notice(1)] and rest.next_cursor is None
+    assert s.notification_store.list_for_user("admin@demo", None, 10).notifications == [
+        _notice(4, "admin@demo")
+    ]
+
+
+def test_a_member_change_is_one_write_with_its_event_and_a_stale_revision_conflicts(s):
+    from sculptops.local import seed
+
+    seed.seed_identity(s.identity_store)
+    members, revision = s.members.list_members("demo")
+    assert {m.user_id for m in members} == {"admin@demo", "member@demo", "viewer@demo"}
+    before = s.identity_store.get_user("viewer@demo")
+    after = replace(before, memberships={**before.memberships, "demo": Role.MEMBER})
+    member = next(replace(m, role=Role.MEMBER) for m in members if m.user_id == "viewer@demo")
+    s.members.change_member("demo", revision, before, after, member, _event(1))
+    assert s.identity_store.get_user("viewer@demo").memberships["demo"] is Role.MEMBER
+    members, next_revision = s.members.list_members("demo")
+    assert next_revision == revision + 1
+    assert {m.user_id: m.role for m in members}["viewer@demo"] is Role.MEMBER
+    # The same change again from the stale read: Conflict, and neither it nor its event lands.
+    with pytest.raises(Conflict):
+        s.members.change_member("demo", revision, after, before, None, _event(2))
+    assert s.identity_store.get_user("viewer@demo").memberships["demo"] is Role.MEMBER
+    assert [e.id for e in s.audit_log.list_events("demo", None, 10, None, None).events] == [
+        _event(1).id
+    ]
+
+
+def test_a_policy_is_written_with_its_event_and_never_creates_a_tenant(s):
+    from sculptops.domain.identity import TokenPolicy
+    from sculptops.local import seed
+
+    seed.seed_identity(s.identity_store)
+    policy = TokenPolicy(admins_only=True, max_days=7, default_days=3)
+    s.policy_store.set_policy("demo", policy, _event(1, "policy.changed"))
+    assert s.identity_store.get_tenant("demo").token_policy == policy
+    with pytest.raises(Conflict):
+        s.policy_store.set_policy("nope", policy, _event(2, "policy.changed", tenant="nope"))
+    assert s.identity_store.get_tenant("nope") is None
+    assert s.audit_log.list_events("nope", None, 10, None, None).events == []
+
+
+def test_the_ledger_creates_indexes_and_lists_tokens_newest_first(s):
+    s.token_ledger.create(_token(1), ["demo", "acme"], _event(1, "token.created"))
+    s.token_ledger.create(_token(2), ["demo"], _event(2, "token.created"))
+    with pytest.raises(Conflict):
+        s.token_ledger.create(_token(1), ["demo"], _event(3, "token.created"))
+    assert s.token_store.get(_token(1).digest) == _token(1)
+    page = s.token_ledger.tenant_tokens("demo", None, 1)
+    assert page.tokens == [_token(2)] and page.next_cursor == _token(2).id
+    assert s.token_ledger.tenant_tokens("demo", page.next_cursor, 5).tokens == [_token(1)]
+    assert s.token_ledger.tenant_tokens("acme", None, 5).tokens == [_token(1)]
+    assert s.token_ledger.tenant_token("acme", _token(2).id) is None
+    assert s.token_ledger.tenant_token("demo", _token(2).id) == _token(2)
+    types = [e.type.value for e in s.audit_log.list_events("demo", None, 10, None, None).events]
+    assert types == ["token.created", "token.created"]
+    # An owner's tokens leave a tenant's index with them, and come back when linked.
+    s.token_ledger.unlink_user("demo", "member@demo")
+    assert s.token_ledger.tenant_tokens("demo", None, 5).tokens == []
+    s.token_ledger.link_tokens("demo", [_token(1)])
+    assert s.token_ledger.tenant_tokens("demo", None, 5).tokens == [_token(1)]
+
+
+def test_the_ledger_revokes_with_events_and_notice_all_or_nothing(s):
+    for n in (1, 2, 3):
+        s.token_ledger.create(_token(n), ["demo"], _event(n, "token.created"))
+    # One token with its event, its notice and its index entry: all in one write.
+    revoked = _event(10, "token.revoked_by_admin")
+    assert s.token_ledger.revoke([_token(1)], [revoked], _notice(10), unlink_from=["demo"])
+    assert s.token_store.get(_token(1).digest) is None
+    assert s.token_ledger.tenant_token("demo", _token(1).id) is None
+    assert s.notification_store.list_for_user("member@demo", None, 5).notifications == [_notice(10)]
+    # Gone already: False, and nothing of it is written (nor the other token deleted).
+    assert not s.token_ledger.revoke([_token(2), _token(1)], [_event(11)], _notice(11))
+    assert s.token_store.get(_token(2).digest) == _token(2)
+    assert len(s.notification_store.list_for_user("member@demo", None, 5).notifications) == 1
+    # Several tokens (a rotation family) and an event per tenant, no notice.
+    events = [_event(12, "token.reuse_detected"), _event(13, "token.reuse_detected", "acme")]
+    assert s.token_ledger.revoke([_token(2), _token(3)], events)
+    assert s.token_store.get(_token(3).digest) is None
+    logged = s.audit_log.list_events("demo", None, 3, None, None).events
+    assert [e.id for e in logged] == [_event(12).id, revoked.id, _event(3).id]
+    assert s.audit_log.list_events("acme", None, 3, None, None).events == [events[1]]
+    with pytest.raises(ValueError):
+        s.token_ledger.revoke([_token(n) for n in range(100)], [_event(1)])
+
+
+def test_revoke_all_moves_the_watermark_forward_only_and_always_records(s):
+    from sculptops.local import seed
+
+    seed.seed_identity(s.identity_store)
+    later = NOW + timedelta(minutes=5)
+    s.token_ledger.revoke_all("member@demo", later, _event(1, "token.revoked_all"))
+    s.token_ledger.revoke_all("member@demo", NOW, _event(2, "token.revoked_all"))
+    assert s.identity_store.get_user("member@demo").tokens_revoked_before == later
+    logged = s.audit_log.list_events("demo", None, 10, None, None).events
+    assert [e.id for e in logged] == [_event(2).id, _event(1).id]

@@ -263,6 +263,7 @@ def test_a_token_in_a_path_or_field_is_not_echoed(stack: Stack) -> None:
     assert answers[2][0].json() == {"message": "execution not found"}
     assert answers[6][0].json()["errors"][0] == {
         "field": "playbook_id",
+        "in": "body",
         "message": "no such playbook in demo",
     }
 

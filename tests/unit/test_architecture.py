@@ -24,7 +24,7 @@ BANNED = {
 CORE_FILES = [
     *sorted((CORE / "domain").glob("*.py")),
     *sorted((CORE / "services").glob("*.py")),
-    CORE / "ports.py",
+    *sorted((CORE / "ports").glob("*.py")),
 ]
 
 

@@ -16,7 +16,7 @@ from sculptops.http.body import Refused, check_json, decode_query, refusal_body
 from sculptops.http.errors import public
 from sculptops.http.schemas import InventoryIn, TokenCreate
 from sculptops.observability import scrub
-from sculptops.services.tokens import _as_utc
+from sculptops.services.token_terms import as_utc as _as_utc
 
 # ---- datetimes that UTC cannot hold ----
 

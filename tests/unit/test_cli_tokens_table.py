@@ -29,3 +29,14 @@ def test_ids_are_never_cut_on_a_narrow_terminal() -> None:
         assert token["id"] in text
     assert "…" not in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_plain_rows_keep_one_row_a_line_whatever_a_value_holds(capsys):
+    # Given values with tabs, line breaks (also Unicode ones) and a missing value
+    from sculptops.cli.tables import print_rows
+
+    # When printed as plain rows
+    print_rows(["id", "name", "used"], [["tok_1", "a\tb\nc\u2028d  e", None]])
+    # Then one line a row, three cells each, whitespace runs as one space, None as empty
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["id\tname\tused", "tok_1\ta b c d e\t"]

@@ -125,14 +125,15 @@ def test_a_child_minted_while_its_parent_is_deleted_is_undone(fake):
     t = fake.tokens.create(jwt, NewToken(name="T"))
     as_t = _caller(fake, t.value)
     store = fake.token_store
-    put = store.put
+    ledger = fake.token_ledger  # create writes the token through the ledger
+    create = ledger.create
 
-    def put_after_the_parent_went(token):
-        store.put = put
+    def create_after_the_parent_went(token, tenants, event):
+        ledger.create = create
         fake.tokens.delete(jwt, t.token.id)
-        put(token)
+        create(token, tenants, event)
 
-    store.put = put_after_the_parent_went
+    ledger.create = create_after_the_parent_went
     # When T's mint completes, Then it is refused (401) and leaves no token behind
     with pytest.raises(NotAuthenticated):
         fake.tokens.create(as_t, NewToken(name="C"))

@@ -48,3 +48,22 @@ def agent(c: Container, admin: Caller) -> Caller:
     """An agent of tenant demo, acting through its own token."""
     token = c.agents.register(admin, "runner").token
     return c.authenticator.act_in(c.authenticator.authenticate(token), "demo")
+
+
+# ---- governance (issue 13): members, token policy, admins' tokens, audit log, notices ----
+
+
+@pytest.fixture
+def gov() -> Iterator[tuple[Container, FakeClock]]:
+    """Given the demo tenants and users in fakes, with the clock to move (the container's
+    `audit_log` and `notification_store` are the fakes FakeAuditLog, FakeNotificationStore)."""
+    identities = FakeIdentityStore()
+    seed.seed_identity(identities)
+    clock = FakeClock()
+    container = build(
+        SETTINGS,
+        **fake_stores(identity_store=identities),
+        clock=clock,
+        jwt_verifier=FakeJwtVerifier(),
+    )
+    yield container, clock

@@ -7,20 +7,29 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any
 
+from sculptops.adapters.dynamodb.stores import Stores, dynamodb_stores
+from sculptops.adapters.outbound import event_publisher_for, leak_dispatcher_for
 from sculptops.domain import stream_ticket
 from sculptops.domain.token_format import TokenHasher
 from sculptops.ports import (
     AccessTokenVerifier,
     AgentStore,
+    AuditLog,
     CatalogStore,
     Clock,
+    EventPublisher,
     ExecutionStore,
-    GovernanceStore,
     IdempotencyStore,
     IdentityStore,
+    LeakDispatcher,
     LogStore,
+    MemberStore,
+    NotificationStore,
+    PolicyStore,
+    TokenLedger,
+    TokenLookup,
     TokenStore,
 )
 from sculptops.services.auth import AuthConfig, Authenticator
@@ -28,11 +37,17 @@ from sculptops.services.identity import IdentityService
 from sculptops.services.tokens import TokenService
 
 if TYPE_CHECKING:
+    from sculptops.services.admin_tokens import AdminTokenService
     from sculptops.services.agents import AgentService
+    from sculptops.services.audit import AuditService
     from sculptops.services.catalog import CatalogService
     from sculptops.services.executions import ExecutionService
-    from sculptops.services.governance import GovernanceService
     from sculptops.services.idempotency import IdempotencyService
+    from sculptops.services.leaks import LeakedTokenService, LeakIntake
+    from sculptops.services.members import MemberService
+    from sculptops.services.notices import ExpiryNoticeService
+    from sculptops.services.notifications import NotificationService
+    from sculptops.services.token_policy import TokenPolicyService
 from sculptops.settings import Settings
 
 
@@ -52,8 +67,25 @@ class Container:
     catalog_store: CatalogStore
     execution_store: ExecutionStore
     log_store: LogStore
-    # None only in a container of fakes built without a governance store (no audit log then).
-    governance: GovernanceService | None = None
+    # governance (issue 13): its stores, then its services
+    members: MemberStore
+    policy_store: PolicyStore
+    token_ledger: TokenLedger
+    audit_log: AuditLog
+    notification_store: NotificationStore
+    membership: MemberService
+    token_policy: TokenPolicyService
+    admin_tokens: AdminTokenService
+    audit: AuditService
+    notifications: NotificationService
+    # the token lifecycle's outward side (issue 14): expiry notices, leaked-token revocation
+    token_lookup: TokenLookup
+    events: EventPublisher
+    expiry_notices: ExpiryNoticeService
+    leaks: LeakedTokenService
+    # The public route's request path: hashes and hands the digests to `leak_dispatcher`.
+    leak_intake: LeakIntake
+    leak_dispatcher: LeakDispatcher
 
     def warm_authentication(self) -> None:
         """Create the clients the authorizer's reads use, during the function's init phase
@@ -62,51 +94,6 @@ class Container:
             warm = getattr(store, "warm", None)
             if callable(warm):
                 warm()
-
-
-@dataclass(frozen=True)
-class Stores:
-    """Every store the services use: all fakes (tests) or all real (`dynamodb_stores`)."""
-
-    token_store: TokenStore
-    identity_store: IdentityStore
-    catalog_store: CatalogStore
-    execution_store: ExecutionStore
-    log_store: LogStore
-    agent_store: AgentStore
-    idempotency_store: IdempotencyStore
-
-
-def dynamodb_stores(settings: Settings) -> Stores:
-    """The real stores, on the tables the settings name."""
-    from sculptops.adapters.dynamodb.agents import DynamoAgentStore
-    from sculptops.adapters.dynamodb.catalog import DynamoCatalogStore
-    from sculptops.adapters.dynamodb.executions import DynamoExecutionStore
-    from sculptops.adapters.dynamodb.idempotency import DynamoIdempotencyStore
-    from sculptops.adapters.dynamodb.identity import DynamoIdentityStore
-    from sculptops.adapters.dynamodb.logs import DynamoLogStore
-    from sculptops.adapters.dynamodb.models import build_connection, build_models
-    from sculptops.adapters.dynamodb.tokens import DynamoTokenStore
-
-    models = build_models(settings)
-    connection = build_connection(settings)
-    return Stores(
-        token_store=DynamoTokenStore(models.Token),
-        identity_store=DynamoIdentityStore(models.Identity),
-        catalog_store=DynamoCatalogStore(models.Catalog),
-        execution_store=DynamoExecutionStore(models.Execution, connection),
-        log_store=DynamoLogStore(models.Execution, connection),
-        agent_store=DynamoAgentStore(models.Identity),
-        idempotency_store=DynamoIdempotencyStore(models.Idempotency),
-    )
-
-
-_T = TypeVar("_T")
-
-
-def _given(store: _T | None) -> _T:
-    assert store is not None
-    return store
 
 
 def build(
@@ -119,9 +106,16 @@ def build(
     log_store: LogStore | None = None,
     agent_store: AgentStore | None = None,
     idempotency_store: IdempotencyStore | None = None,
+    members: MemberStore | None = None,
+    policy_store: PolicyStore | None = None,
+    token_ledger: TokenLedger | None = None,
+    audit_log: AuditLog | None = None,
+    notification_store: NotificationStore | None = None,
+    token_lookup: TokenLookup | None = None,
     clock: Clock | None = None,
     jwt_verifier: AccessTokenVerifier | None = None,
-    governance_store: GovernanceStore | None = None,
+    event_publisher: EventPublisher | None = None,
+    leak_dispatcher: LeakDispatcher | None = None,
 ) -> Container:
     """Wire services to adapters: every store given (fakes), or none (the real DynamoDB ones).
 
@@ -130,7 +124,7 @@ def build(
     `jwt_verifier` are not stores and stay optional either way: the system clock, and the OIDC
     verifier when the settings name an issuer (without one, JWTs are refused).
     """
-    given = {
+    given: dict[str, Any] = {
         "token_store": token_store,
         "identity_store": identity_store,
         "catalog_store": catalog_store,
@@ -138,28 +132,23 @@ def build(
         "log_store": log_store,
         "agent_store": agent_store,
         "idempotency_store": idempotency_store,
+        "members": members,
+        "policy_store": policy_store,
+        "token_ledger": token_ledger,
+        "audit_log": audit_log,
+        "notification_store": notification_store,
+        "token_lookup": token_lookup,
     }
     assert set(given) == {f.name for f in fields(Stores)}
     missing = [name for name, store in given.items() if store is None]
     if missing and len(missing) < len(given):
         raise TypeError("build() takes every store or none; missing: " + ", ".join(missing))
-    stores = (
-        dynamodb_stores(settings)
-        if missing
-        else Stores(
-            token_store=_given(token_store),
-            identity_store=_given(identity_store),
-            catalog_store=_given(catalog_store),
-            execution_store=_given(execution_store),
-            log_store=_given(log_store),
-            agent_store=_given(agent_store),
-            idempotency_store=_given(idempotency_store),
-        )
-    )
+    stores = dynamodb_stores(settings) if missing else Stores(**given)
     token_store, identity_store = stores.token_store, stores.identity_store
-    if governance_store is None and missing:
-        governance_store = _dynamodb_governance(settings)
     catalog_store, execution_store = stores.catalog_store, stores.execution_store
+    if event_publisher is None:
+        # Fakes never reach AWS: a container of fakes logs its events.
+        event_publisher = event_publisher_for(settings if missing else None)
     if clock is None:
         from sculptops.adapters.clock import SystemClock
 
@@ -175,13 +164,37 @@ def build(
         )
     # Imported here rather than at the top: the authorizer imports this module on its cold start
     # and uses none of these.
+    from sculptops.services.admin_tokens import AdminTokenService
     from sculptops.services.agents import AgentService
+    from sculptops.services.audit import AuditService
     from sculptops.services.catalog import CatalogService
     from sculptops.services.executions import ExecutionService
-    from sculptops.services.governance import GovernanceService
     from sculptops.services.idempotency import IdempotencyService
+    from sculptops.services.leaks import LeakBatch, LeakedTokenService, LeakIntake
+    from sculptops.services.members import MemberService
+    from sculptops.services.notices import ExpiryNoticeService
+    from sculptops.services.notifications import NotificationService
+    from sculptops.services.token_policy import TokenPolicyService
 
     hasher = TokenHasher(settings.token_pepper)
+    leaks = LeakedTokenService(
+        lookup=stores.token_lookup,
+        tokens=token_store,
+        ledger=stores.token_ledger,
+        identities=identity_store,
+        events=event_publisher,
+        hasher=hasher,
+        clock=clock,
+        token_prefix=settings.token_prefix,
+        agent_prefix=settings.agent_token_prefix,
+    )
+    if leak_dispatcher is None:
+        # Fakes never reach AWS: a container of fakes revokes in a background thread.
+        leak_dispatcher = leak_dispatcher_for(
+            settings,
+            lambda event: leaks.revoke_batch(LeakBatch.from_payload(event)),
+            real=bool(missing),
+        )
     authenticator = Authenticator(
         config=AuthConfig(
             token_prefix=settings.token_prefix,
@@ -195,6 +208,8 @@ def build(
         hasher=hasher,
         clock=clock,
         jwt_verifier=jwt_verifier,
+        # Reuse detection revokes a rotation family with its audit event and notice.
+        ledger=stores.token_ledger,
     )
     return Container(
         settings=settings,
@@ -208,7 +223,8 @@ def build(
             hasher=hasher,
             clock=clock,
             prefix=settings.token_prefix,
-            governance=governance_store,
+            ledger=stores.token_ledger,
+            audit_log=stores.audit_log,
         ),
         identity=IdentityService(identities=identity_store),
         catalog=CatalogService(catalog=catalog_store, clock=clock),
@@ -229,23 +245,50 @@ def build(
         catalog_store=catalog_store,
         execution_store=execution_store,
         log_store=stores.log_store,
-        governance=(
-            GovernanceService(
-                store=governance_store, tokens=token_store, identities=identity_store, clock=clock
-            )
-            if governance_store is not None
-            else None
+        members=stores.members,
+        policy_store=stores.policy_store,
+        token_ledger=stores.token_ledger,
+        audit_log=stores.audit_log,
+        notification_store=stores.notification_store,
+        membership=MemberService(
+            members=stores.members,
+            ledger=stores.token_ledger,
+            tokens=token_store,
+            identities=identity_store,
+            clock=clock,
         ),
-    )
-
-
-def _dynamodb_governance(settings: Settings) -> GovernanceStore:
-    from sculptops.adapters.dynamodb.governance import DynamoGovernanceStore
-    from sculptops.adapters.dynamodb.models import build_connection, build_models
-
-    models = build_models(settings)
-    return DynamoGovernanceStore(
-        models.Identity, models.Token, build_connection(settings), settings.audit_retention_days
+        token_policy=TokenPolicyService(
+            policies=stores.policy_store,
+            ledger=stores.token_ledger,
+            audit_log=stores.audit_log,
+            identities=identity_store,
+            clock=clock,
+        ),
+        admin_tokens=AdminTokenService(
+            ledger=stores.token_ledger,
+            members=stores.members,
+            tokens=token_store,
+            identities=identity_store,
+            clock=clock,
+        ),
+        audit=AuditService(audit_log=stores.audit_log),
+        notifications=NotificationService(notifications=stores.notification_store),
+        token_lookup=stores.token_lookup,
+        events=event_publisher,
+        expiry_notices=ExpiryNoticeService(
+            lookup=stores.token_lookup,
+            notifications=stores.notification_store,
+            events=event_publisher,
+            clock=clock,
+        ),
+        leaks=leaks,
+        leak_intake=LeakIntake(
+            dispatcher=leak_dispatcher,
+            hasher=hasher,
+            token_prefix=settings.token_prefix,
+            agent_prefix=settings.agent_token_prefix,
+        ),
+        leak_dispatcher=leak_dispatcher,
     )
 
 

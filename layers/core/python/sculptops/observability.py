@@ -31,6 +31,12 @@ def scrub(text: str) -> str:
     return text
 
 
+def holds_credential(text: str) -> bool:
+    """Whether the text holds anything `scrub` would redact: a token value, a JWT (or a piece
+    of one), a digest, a stream ticket, a bearer credential."""
+    return any(pattern.search(text) for pattern in _PATTERNS)
+
+
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

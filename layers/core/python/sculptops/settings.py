@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from sculptops.domain.token_format import validate_prefix
+
+# EventBridge's bus names: up to 256 of these characters (a bus ARN is not accepted here).
+_BUS_RE = re.compile(r"^[A-Za-z0-9._\-/]{1,256}$")
 
 
 class SettingsError(ValueError):
@@ -90,6 +94,15 @@ class Settings:
     log_level: str = "INFO"
     # How long audit events are kept (DynamoDB TTL; cleanup only).
     audit_retention_days: int = 400
+    # Where the expiry and leaked-token events go: EventBridge (this bus), or the log
+    # (`log`: the local stack, which has no EventBridge).
+    events: str = "eventbridge"
+    event_bus: str = "default"
+    # Who revokes the leaked tokens posted to the public route, out of band: the worker
+    # function, invoked asynchronously (`lambda`), or a background thread (`thread`: the local
+    # stack, which has no asynchronous invocation).
+    leak_worker: str = "lambda"
+    leak_worker_function: str = "sculptops-local-leaks"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -111,6 +124,15 @@ class Settings:
             raise SettingsError("the personal and agent token prefixes must differ")
         issuer = (e.get("SCULPTOPS_OIDC_ISSUER") or "").rstrip("/") or None
         log_level = e.get("SCULPTOPS_LOG_LEVEL", "INFO").upper()
+        events = e.get("SCULPTOPS_EVENTS", "eventbridge")
+        if events not in {"eventbridge", "log"}:
+            raise SettingsError("SCULPTOPS_EVENTS must be eventbridge or log")
+        event_bus = e.get("SCULPTOPS_EVENT_BUS") or "default"
+        if not _BUS_RE.match(event_bus):
+            raise SettingsError("SCULPTOPS_EVENT_BUS must be an EventBridge bus name")
+        leak_worker = e.get("SCULPTOPS_LEAK_WORKER", "lambda")
+        if leak_worker not in {"lambda", "thread"}:
+            raise SettingsError("SCULPTOPS_LEAK_WORKER must be lambda or thread")
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError("SCULPTOPS_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         return cls(
@@ -136,4 +158,8 @@ class Settings:
             dynamodb_read_timeout=_int(e, "SCULPTOPS_DYNAMODB_READ_TIMEOUT", 5, 1, 60),
             dynamodb_max_retries=_int(e, "SCULPTOPS_DYNAMODB_MAX_RETRIES", 2, 0, 10),
             log_level=log_level,
+            events=events,
+            event_bus=event_bus,
+            leak_worker=leak_worker,
+            leak_worker_function=e.get("SCULPTOPS_LEAK_WORKER_FUNCTION") or f"{prefix}-leaks",
         )

@@ -23,7 +23,7 @@ from typing import Any
 
 from sculptops.domain import caller_context
 from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
-from sculptops.domain.identity import CredentialKind
+from sculptops.domain.identity import CredentialKind, RequestOrigin
 from sculptops.services.auth import Authenticator, credential_from_headers, stream_ticket_in
 
 log = logging.getLogger("sculptops.authorizer")
@@ -75,6 +75,24 @@ def _stream_ticket(event: Mapping[str, Any]) -> str | None:
     return stream_ticket_in(str(method or ""), str(event.get("resource") or ""), _query(event))
 
 
+def _origin(event: Mapping[str, Any]) -> RequestOrigin:
+    """Where the request came from as API Gateway saw it: `requestContext.identity.sourceIp`,
+    never X-Forwarded-For or another header a client can write."""
+    context = event.get("requestContext")
+    context = context if isinstance(context, Mapping) else {}
+    identity = context.get("identity")
+    identity = identity if isinstance(identity, Mapping) else {}
+
+    def text(value: Any) -> str | None:
+        return value[:256] if isinstance(value, str) and value.isprintable() and value else None
+
+    return RequestOrigin(
+        source_ip=text(identity.get("sourceIp")),
+        user_agent=text(identity.get("userAgent")),
+        request_id=text(context.get("requestId")),
+    )
+
+
 def _safe(reason: str) -> str:
     """Reasons land in a JSON gateway-response template: keep them to plain characters."""
     return re.sub(r"[^A-Za-z0-9 .,:;_/@()-]", "", reason)[:200]
@@ -103,7 +121,9 @@ def authorize(authenticator: Authenticator, event: Mapping[str, Any]) -> dict[st
                 ticket, tenant_ref(event), execution_id
             )
         else:
-            principal = authenticator.authenticate(credential_from_headers(_headers(event)))
+            principal = authenticator.authenticate(
+                credential_from_headers(_headers(event)), _origin(event)
+            )
             subject = principal.subject
             resource = str(event.get("resource") or "")
             if principal.kind is CredentialKind.AGENT and not _AGENT_ROUTES.match(resource):

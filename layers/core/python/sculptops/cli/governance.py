@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from sculptops.cli.options import Api, Json, api_command, console, err
+from sculptops.cli.tables import clean, print_rows
 
 members_app = typer.Typer(name="members", help="Members of a tenant and their roles.")
 policy_app = typer.Typer(name="policy", help="The tenant's token policy.")
@@ -21,17 +22,6 @@ for _group in (members_app, policy_app, admin_app, admin_tokens_app):
 Role = Annotated[str, typer.Argument(help="viewer, member or admin")]
 
 
-def _clean(value: Any) -> str:
-    """One cell of a tab-separated line: never a tab or a line break inside."""
-    return "" if value is None else " ".join(str(value).split())
-
-
-def _rows(header: list[str], rows: list[list[Any]]) -> None:
-    print("\t".join(header))
-    for row in rows:
-        print("\t".join(_clean(v) for v in row))
-
-
 @members_app.command("list")
 @api_command
 def members_list(api: Api, as_json: Json = False) -> None:
@@ -40,7 +30,7 @@ def members_list(api: Api, as_json: Json = False) -> None:
     if as_json:
         console.print_json(json.dumps(found))
         return
-    _rows(
+    print_rows(
         ["user id", "email", "name", "role", "joined"],
         [[m["user_id"], m["email"], m["name"], m["role"], m["joined"]] for m in found["members"]],
     )
@@ -134,7 +124,7 @@ def admin_tokens_list(
     if as_json:
         console.print_json(json.dumps({"tokens": tokens}))
         return
-    _rows(
+    print_rows(
         ["id", "owner", "name", "state", "ceiling", "created", "last used", "expires"],
         [
             [
@@ -201,7 +191,7 @@ def audit(
     events = api.call("GET", "/audit-events", params=params)["events"]
     print("time\ttype\tactor\tcredential\ttarget\tsource ip\tdetails")
     for e in reversed(events):
-        print("\t".join(_clean(v) for v in _event_row(e)))
+        print("\t".join(clean(v) for v in _event_row(e)))
     if not follow:
         return
     seen = {e["id"] for e in events}
@@ -213,6 +203,6 @@ def audit(
         page = api.call("GET", "/audit-events", params={**params, "limit": 100})["events"]
         fresh = [e for e in page if e["id"] > newest and e["id"] not in seen]
         for e in reversed(fresh):
-            print("\t".join(_clean(v) for v in _event_row(e)), flush=True)
+            print("\t".join(clean(v) for v in _event_row(e)), flush=True)
             seen.add(e["id"])
             newest = max(newest, e["id"])

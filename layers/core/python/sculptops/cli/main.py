@@ -9,7 +9,7 @@ import os
 
 import typer
 
-from sculptops.cli import governance, processes, runs, tokens
+from sculptops.cli import governance, notifications, processes, runs, tokens
 
 app = typer.Typer(
     help="SculptOps: run Ansible playbooks for teams.",
@@ -26,6 +26,8 @@ app.command()(governance.audit)
 app.add_typer(governance.members_app)
 app.add_typer(governance.policy_app)
 app.add_typer(governance.admin_app)
+app.command()(notifications.notifications)
+app.add_typer(notifications.credentials_app)
 
 
 def main() -> None:

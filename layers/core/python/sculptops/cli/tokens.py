@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from sculptops.cli.options import Api, Json, api_command, console, err
+from sculptops.cli.tables import print_rows
 
 app = typer.Typer(name="tokens", help="Personal API tokens.", no_args_is_help=True)
 
@@ -60,13 +61,32 @@ def tokens_list(api: Api, as_json: Json = False) -> None:
         return
     if not console.is_terminal:
         # For pipes and scripts: one token a line, tab-separated, every value whole.
-        print("id\tname\texpires\tcreated\tlast used")
-        for t in tokens:
-            name = re.sub(r"[\t\r\n]", " ", t["name"])  # a name never breaks the columns
-            row = (t["id"], name, t["expiry_date"], t["created_at"], t["last_used_at"] or "")
-            print("\t".join(row))
-        return
-    console.print(token_table(tokens))
+        print_rows(
+            ["id", "name", "expires", "created", "last used"],
+            [
+                [t["id"], t["name"], t["expiry_date"], t["created_at"], t["last_used_at"]]
+                for t in tokens
+            ],
+        )
+    else:
+        console.print(token_table(tokens))
+    _pending_notices(api)
+
+
+def _pending_notices(api: Api) -> None:
+    """The notices of the last 7 days, after the list, on stderr (stdout stays the list)."""
+    from sculptops.api_client import ApiError
+    from sculptops.cli.notifications import NOTIFICATIONS, lines, recent
+
+    try:
+        page = api.client.json("GET", NOTIFICATIONS, params={"limit": 20})
+    except ApiError:
+        return  # notices are a courtesy here: `sculptops notifications` says what failed
+    pending = recent(list(page.get("notifications") or []))
+    if pending:
+        err.print(f"Notices of the last 7 days ({len(pending)}; `sculptops notifications`):")
+        for line in lines(pending):
+            err.print(f"  {line}", markup=False, highlight=False)
 
 
 def token_table(tokens: list[dict[str, Any]]) -> Table:
@@ -112,3 +132,57 @@ def tokens_revoke_all(
         raise typer.Exit(1)
     api.call("DELETE", "/tokens/")
     err.print("All your tokens are revoked.")
+
+
+def _seconds(text: str) -> int:
+    """`90`, `90s`, `10m` or `1h` as seconds; BadParameter for anything else."""
+    m = re.fullmatch(r"\s*(\d{1,5})\s*([smh]?)\s*", text)
+    if not m:
+        raise typer.BadParameter("a duration such as 30s, 10m or 1h")
+    return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+@app.command("rotate")
+@api_command
+def tokens_rotate(
+    token_id: Annotated[str, typer.Argument(help="The token's id (tok_...)")],
+    api: Api,
+    overlap: Annotated[
+        str,
+        typer.Option(
+            "--overlap", help="How long the old value keeps working: 0 (default) up to 1h"
+        ),
+    ] = "0",
+    days: Annotated[int | None, typer.Option("--days", help="Expires in N days")] = None,
+    as_json: Json = False,
+) -> None:
+    """Rotate a token: a new value (printed once), the old one fails after the overlap."""
+    body: dict[str, Any] = {"overlap_seconds": _seconds(overlap)}
+    if days is not None:
+        body["expires_in_days"] = days
+    rotated = api.call("POST", f"/tokens/{token_id}/rotate", json=body)
+    if as_json:
+        console.print_json(json.dumps(rotated))
+        return
+    err.print(
+        f"Rotated {rotated['rotated_from']} into {rotated['id']} ({rotated['name']}), "
+        f"expires {rotated['expiry_date']}; the old value works until "
+        f"{rotated['old_valid_until']}, and presented after that it revokes both.",
+        markup=False,
+        highlight=False,
+    )
+    err.print("Store it now: it is never shown again.")
+    print(rotated["token"])
+
+
+@app.command("self")
+@api_command
+def tokens_self(api: Api, as_json: Json = False) -> None:
+    """The token you are using: id, name, ceiling, expiry, last use and its last IPs."""
+    token = api.call("GET", "/tokens/self")
+    if as_json:
+        console.print_json(json.dumps(token))
+        return
+    for key in ("id", "name", "ceiling", "expiry_date", "created_at", "last_used_at"):
+        print(f"{key}\t{token.get(key) or ''}")
+    print(f"last_used_ips\t{' '.join(token.get('last_used_ips') or [])}")

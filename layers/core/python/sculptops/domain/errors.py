@@ -35,10 +35,11 @@ class Conflict(SculptOpsError):
 class InvalidInput(SculptOpsError):
     """Bad input, naming the field."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, where: str = "body") -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.detail = message
+        self.where = where  # "body", "query" or "path", as request validation names them
 
 
 class Unavailable(SculptOpsError):

@@ -8,13 +8,18 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sculptops.domain import ids
-from sculptops.domain.errors import InvalidInput
-from sculptops.domain.identity import Caller, CredentialKind, RequestOrigin
+from sculptops.domain.errors import Forbidden, InvalidInput, NotAuthenticated
+from sculptops.domain.identity import Caller, CredentialKind, RequestOrigin, Tenant
 from sculptops.domain.roles import Role
 from sculptops.domain.tokens import DAYS_MAX, DAYS_MIN, StoredToken
 
 EMAIL_MAX = 254
-_EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})$")
+# ASCII only (no fullwidth or dotted-I look-alikes, no bidi or control characters); a domain
+# without a TLD (`admin@demo`) is allowed, a trailing dot is not (`admin@demo.` is not a second
+# spelling of `admin@demo`).
+_EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"
+)
 
 
 class AuditType(StrEnum):
@@ -39,6 +44,12 @@ class TokenState(StrEnum):
     EXPIRED = "expired"
     # Its lifetime (creation to expiry) exceeds the tenant's current maximum: refused here.
     REFUSED_BY_POLICY = "refused_by_policy"
+    # Revoked here by an admin of this tenant while its owner belongs to other tenants too:
+    # blocked here only, it still works there.
+    REVOKED = "revoked"
+    # Rotated away, its overlap not over: still works until then. Once the overlap is over it
+    # is not listed at all (as in the owner's list).
+    ROTATED = "rotated"
 
 
 @dataclass(frozen=True)
@@ -121,9 +132,52 @@ def lifetime_exceeds(token: StoredToken, max_days: int) -> bool:
     return token.expires_at - token.created_at > timedelta(days=max_days)
 
 
-def state_of(token: StoredToken, max_days: int, now: datetime) -> TokenState:
+def lineage(token: StoredToken) -> tuple[str, ...]:
+    """The ids besides its own whose block in a tenant stops the token there too: its rotation
+    family (a rotated successor of a blocked token), the token that minted it and, from its
+    stored lineage, every token above it in the minting tree and their rotation families. All
+    of it is on the token's item: the check costs no read of its own. A token stored before
+    lineage existed has only its family and its maker, as before."""
+    ids_ = (token.family, token.created_by, *(token.lineage or ()), *token.lineage_families)
+    return tuple(dict.fromkeys(i for i in ids_ if i and i != token.id))
+
+
+def is_blocked(tenant: Tenant, token_id: str, token_lineage: tuple[str, ...] = ()) -> bool:
+    blocked = tenant.blocked_tokens
+    return bool(blocked) and (token_id in blocked or any(i in blocked for i in token_lineage))
+
+
+def check_token_in(
+    tenant: Tenant,
+    role: Role,
+    token_id: str,
+    token_lineage: tuple[str, ...],
+    created_at: datetime,
+    expires_at: datetime | None,
+) -> None:
+    """Whether a personal token may act in the tenant now, as its owner with `role` there: the
+    one rule for every way it is presented (the token itself, a stream ticket it asked for).
+
+    NotAuthenticated (401) once an admin of the tenant revoked it here, or when its lifetime,
+    creation to expiry, exceeds the tenant's maximum (as GitHub enforces its lifetime
+    policies); Forbidden (403) for a non-admin's token where only admins may use tokens.
+    """
+    if is_blocked(tenant, token_id, token_lineage):
+        raise NotAuthenticated("blocked")
+    max_life = timedelta(days=tenant.token_policy.max_days)
+    if expires_at is None or expires_at - created_at > max_life:
+        raise NotAuthenticated("policy")
+    if tenant.token_policy.admins_only and role is not Role.ADMIN:
+        raise Forbidden(f"tenant {tenant.slug} lets only admins use API tokens")
+
+
+def state_of(token: StoredToken, max_days: int, now: datetime, blocked: bool = False) -> TokenState:
+    if blocked:
+        return TokenState.REVOKED
     if token.expired(now):
         return TokenState.EXPIRED
+    if token.superseded_by is not None:
+        return TokenState.ROTATED
     if lifetime_exceeds(token, max_days):
         return TokenState.REFUSED_BY_POLICY
     return TokenState.ACTIVE
@@ -140,10 +194,13 @@ def check_policy(max_days: int, default_days: int | None) -> None:
 
 
 def normalise_email(value: str) -> str:
-    email = value.strip().lower()
-    if len(email) > EMAIL_MAX or not _EMAIL_RE.match(email) or ".." in email:
-        raise InvalidInput("email", "is not an email address")
-    return email
+    """An address as one spelling: ASCII, lower case; InvalidInput naming `email` otherwise."""
+    email = value.strip()
+    if len(email) > EMAIL_MAX or not email.isascii() or not _EMAIL_RE.fullmatch(email):
+        raise InvalidInput("email", "is not an email address (ASCII, as local@domain)")
+    if ".." in email or email.startswith(".") or ".@" in email:
+        raise InvalidInput("email", "is not an email address (ASCII, as local@domain)")
+    return email.lower()
 
 
 def admins_after(members: list[Member], user_id: str, new_role: Role | None) -> int:

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from sculptops.domain.errors import Forbidden
 from sculptops.domain.roles import Role
+from sculptops.observability import scrub
 
 # Path segments that can never be a tenant slug, since they are routes of their own.
 RESERVED_SLUGS = frozenset({"active", "me", "docs", "openapi.json", "health", "dev"})
@@ -35,6 +36,9 @@ class Tenant:
     slug: str
     name: str
     token_policy: TokenPolicy = field(default_factory=TokenPolicy)
+    # Personal tokens an admin of this tenant revoked here while their owner belongs to other
+    # tenants too: refused here only (ids of the token, its rotation family, what it minted).
+    blocked_tokens: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,12 @@ class RequestOrigin:
     user_agent: str | None = None
     request_id: str | None = None
 
+    def __post_init__(self) -> None:
+        # A user agent is whatever the client sent: a pasted token or JWT in it is redacted
+        # before it can reach the audit log.
+        if self.user_agent:
+            object.__setattr__(self, "user_agent", scrub(self.user_agent))
+
 
 class CredentialKind(StrEnum):
     TOKEN = "token"  # a personal API token
@@ -80,6 +90,8 @@ class Principal:
     ceiling: Role | None = None
     agent_tenant: str | None = None
     created_at: datetime | None = None  # a token's creation, for the tenant's lifetime policy
+    # A personal token's rotation family and maker: a tenant's block of either stops it too.
+    lineage: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from sculptops import __version__
 from sculptops.http import errors
 from sculptops.http.body import InputGuard
+from sculptops.http.expiration_header import ExpirationHeader
 from sculptops.http.headers import SecurityHeaders
 
 DESCRIPTION = """
@@ -39,5 +40,7 @@ def create_app(routers: Iterable[APIRouter], *, title: str = "SculptOps API") ->
         app.include_router(router)
     # Body bytes as received, JSON depth, text rules: before anything parses (DESIGN §4).
     app.add_middleware(InputGuard)
+    # SculptOps-Token-Expiration on answers of a token that expires within 7 days.
+    app.add_middleware(ExpirationHeader)
     app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, 413 included
     return app

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from sculptops.services.tokens import TokenService
 
 __all__ = [
+    "AdminTokensDep",
     "AgentsDep",
+    "AuditDep",
     "AuthenticatorDep",
     "CallerDep",
     "CatalogDep",
@@ -33,7 +35,10 @@ __all__ = [
     "ExecutionsDep",
     "IdempotencyDep",
     "IdentityDep",
+    "MembershipDep",
+    "NotificationsDep",
     "SurfaceDep",
+    "TokenPolicyDep",
     "TokensDep",
     "get_container",
 ]
@@ -93,15 +98,35 @@ SurfaceDep = Annotated[Surface, Depends(get_surface)]
 # ---- governance (issue 13) ----
 
 if TYPE_CHECKING:
-    from sculptops.services.governance import GovernanceService
+    from sculptops.services.admin_tokens import AdminTokenService
+    from sculptops.services.audit import AuditService
+    from sculptops.services.members import MemberService
+    from sculptops.services.notifications import NotificationService
+    from sculptops.services.token_policy import TokenPolicyService
 
 
-def get_governance(c: ContainerDep) -> GovernanceService:
-    if c.governance is None:  # a container of fakes built without a governance store
-        from sculptops.domain.errors import Unavailable
-
-        raise Unavailable("governance is not configured in this container", 60)
-    return c.governance
+def get_membership(c: ContainerDep) -> MemberService:
+    return c.membership
 
 
-GovernanceDep = Annotated["GovernanceService", Depends(get_governance)]
+def get_token_policy(c: ContainerDep) -> TokenPolicyService:
+    return c.token_policy
+
+
+def get_admin_tokens(c: ContainerDep) -> AdminTokenService:
+    return c.admin_tokens
+
+
+def get_audit(c: ContainerDep) -> AuditService:
+    return c.audit
+
+
+def get_notifications(c: ContainerDep) -> NotificationService:
+    return c.notifications
+
+
+MembershipDep = Annotated["MemberService", Depends(get_membership)]
+TokenPolicyDep = Annotated["TokenPolicyService", Depends(get_token_policy)]
+AdminTokensDep = Annotated["AdminTokenService", Depends(get_admin_tokens)]
+AuditDep = Annotated["AuditService", Depends(get_audit)]
+NotificationsDep = Annotated["NotificationService", Depends(get_notifications)]

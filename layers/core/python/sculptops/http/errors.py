@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 
 # What the services name in a message: `tok_`, `exe_`, `pb_`, `inv_`, `agt_` + 24 hex digits.
 _ID = re.compile(r"[a-z]{2,5}_[0-9a-f]{24}")
-_NOT_FOUND = re.compile(r"(\w+) (.+) not found", re.DOTALL)  # "token X not found"
+# "token X not found", "member X not found in demo"
+_NOT_FOUND = re.compile(r"(\w+) (.+) not found( in [a-z0-9-]+)?", re.DOTALL)
 _NONE_IN = re.compile(r"no (\w+) (.+) in ([a-z0-9-]+)", re.DOTALL)  # "no playbook X in demo"
 
 
@@ -39,7 +40,7 @@ def public(message: str) -> str:
     """A core message as a client may see it: no echoed non-id, nothing credential-shaped."""
     found = _NOT_FOUND.fullmatch(message)
     if found and found.group(1) != "tenant" and not _ID.fullmatch(found.group(2)):
-        message = f"{found.group(1)} not found"
+        message = f"{found.group(1)} not found{found.group(3) or ''}"
     none_in = _NONE_IN.fullmatch(message)
     if none_in and not _ID.fullmatch(none_in.group(2)):
         message = f"no such {none_in.group(1)} in {none_in.group(3)}"
@@ -72,7 +73,8 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
         where = str(loc[0]) if loc else "body"
         msg = str(err.get("msg", "invalid"))
         if err.get("type") == "json_invalid":
-            msg = "the body is not valid JSON"
+            # pydantic puts the character offset in the location: not a field name.
+            msg, loc = "the body is not valid JSON", ("body",)
         elif loc == ("body",) and err.get("type") in ("model_attributes_type", "dict_type"):
             msg = "the body must be a JSON object, sent with Content-Type: application/json"
         elif err.get("type") == "missing":
@@ -93,7 +95,7 @@ async def _invalid(_: Request, exc: Exception) -> JSONResponse:
         status_code=422,
         content=error_body(
             f"Invalid request: {field}: {detail}",
-            errors=[{"field": field, "message": detail}],
+            errors=[{"field": field, "in": exc.where, "message": detail}],
         ),
     )
 

@@ -4,19 +4,29 @@ notifications. Never a token value, digest or JWT."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
-from sculptops.domain.governance import AuditType, TokenState
+from sculptops.domain.errors import InvalidInput
+from sculptops.domain.governance import AuditType, TokenState, normalise_email
 from sculptops.domain.roles import Role
 from sculptops.domain.tokens import DAYS_MAX, DAYS_MIN
 from sculptops.http.schemas import Out, Schema
 
 
+def _email(value: str) -> str:
+    try:
+        return normalise_email(value)  # the domain's one rule: ASCII, lower case
+    except InvalidInput as exc:
+        raise PydanticCustomError("email", exc.detail) from None
+
+
 class MemberIn(Schema):
     """Add a person to the tenant by email."""
 
-    email: str = Field(min_length=3, max_length=254)
+    email: Annotated[str, AfterValidator(_email)] = Field(min_length=3, max_length=254)
     role: Role
 
 
@@ -37,7 +47,7 @@ class MemberList(Out):
 
 
 class TokenPolicyIn(Schema):
-    admins_only: bool = False
+    admins_only: bool = Field(default=False, strict=True)
     max_lifetime_days: int = Field(ge=DAYS_MIN, le=DAYS_MAX, strict=True)
     default_lifetime_days: int | None = Field(default=None, ge=DAYS_MIN, le=DAYS_MAX, strict=True)
 

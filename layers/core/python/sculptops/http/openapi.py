@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from sculptops.http.app import create_app
-from sculptops.http.routers import agents, catalog, executions, identity, tokens
+from sculptops.http.routers import agents, catalog, credentials, executions, identity, tokens
 
 
 def all_routers() -> list[APIRouter]:
@@ -19,6 +19,7 @@ def all_routers() -> list[APIRouter]:
         *catalog.routers,
         *executions.routers,
         *agents.routers,
+        *credentials.routers,
     ]
 
 

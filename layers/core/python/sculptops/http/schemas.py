@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sculptops.domain.roles import Role
 from sculptops.domain.tokens import DAYS_MAX, DAYS_MIN, NAME_MAX
 from sculptops.http.casing import BOTH_SPELLINGS
-from sculptops.http.fields import Name, UtcDateTime
+from sculptops.http.fields import Label, Name, UtcDateTime
 
 
 class Schema(BaseModel):
@@ -40,7 +40,7 @@ class Out(BaseModel):
 class TokenCreate(Schema):
     """A new personal API token. Give `expiry_date` or `expires_in_days`, or neither."""
 
-    name: Name = Field(min_length=1, max_length=NAME_MAX)
+    name: Label = Field(min_length=1, max_length=NAME_MAX)
     expiry_date: UtcDateTime | date | None = Field(
         default=None,
         description="A future ISO-8601 date or date-time (UTC when no offset is given)",
@@ -65,6 +65,11 @@ class TokenInfo(Out):
     expiry_date: datetime | None
     created_at: datetime
     last_used_at: datetime | None = None
+    last_used_ips: list[str] = Field(
+        default_factory=list,
+        description="The five most recent distinct source IPs, newest first (at most one "
+        "update a minute)",
+    )
     ceiling: Role | None = None
 
 

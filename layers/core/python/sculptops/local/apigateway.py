@@ -8,12 +8,13 @@ authorizer's context. Handlers run in worker threads, as separate Lambda contain
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import re
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -28,7 +29,7 @@ from sculptops.http.body import MAX_BODY_BYTES, TOO_LARGE, Refused, decode_query
 from sculptops.http.headers import SecurityHeaders
 from sculptops.local.lambda_runtime import ACCOUNT, HandlerLoader, invoke, lambda_context
 from sculptops.local.routes import ApiDefinition, GatewayResponse, Route
-from sculptops.local.waf import FailedAuthLimiter
+from sculptops.local.waf import FailedAuthLimiter, RequestLimiter
 
 log = logging.getLogger("sculptops.gateway")
 
@@ -87,7 +88,8 @@ class LocalGateway:
     """serverless.yml's REST API: its routes, its authorizer and its gateway responses.
 
     `extra_routes` (the dev identity provider's) are served beside the API, ahead of it, as
-    another origin would be; a limiter holds back repeated failed authentication (the WAF).
+    another origin would be; a limiter holds back repeated failed authentication (the WAF), and
+    `rate_limits` (route resource -> limiter) hold back too many requests to one route per source.
     """
 
     def __init__(
@@ -96,10 +98,12 @@ class LocalGateway:
         loader: HandlerLoader,
         limiter: FailedAuthLimiter | None = None,
         extra_routes: Sequence[BaseRoute] = (),
+        rate_limits: Mapping[str, RequestLimiter] | None = None,
     ) -> None:
         self.api = api
         self.loader = loader
         self.limiter = limiter
+        self.rate_limits = dict(rate_limits or {})
         self.extra_routes = list(extra_routes)
         self.responses = {**DEFAULT_RESPONSES, **api.gateway_responses}
 
@@ -149,11 +153,20 @@ class LocalGateway:
 
     async def dispatch(self, request: Request) -> Response:
         request_id = secrets.token_hex(16)
+        arrived = time.monotonic()
         path = request.url.path
         found = self.find(request.method, path)
         if found is None:
             return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id=request_id)
         route, params = found
+        route_limit = self.rate_limits.get(route.resource)
+        if route_limit is not None:
+            wait = route_limit.hit(request.client.host if request.client else "127.0.0.1")
+            if wait:
+                await asyncio.sleep(max(0.0, arrived + route_limit.answer_after - time.monotonic()))
+                throttled = self.gateway_response("THROTTLED", request_id=request_id)
+                throttled.headers["Retry-After"] = str(wait)
+                return throttled
         body = await read_body(request)
         if body is None:
             return JSONResponse(

@@ -123,6 +123,10 @@ def local_environment(endpoint: str, base_url: str) -> dict[str, str]:
         "SCULPTOPS_STAGE": "local",
         "SCULPTOPS_DYNAMODB_ENDPOINT": endpoint,
         "SCULPTOPS_OIDC_ISSUER": f"{base_url}/dev/oidc",
+        # No EventBridge here: events are logged, and shown at GET /dev/events.
+        "SCULPTOPS_EVENTS": "log",
+        # No asynchronous Lambda invocation here: leaked tokens are revoked by a thread.
+        "SCULPTOPS_LEAK_WORKER": "thread",
         "SCULPTOPS_TOKEN_PEPPER": os.environ.get(
             "SCULPTOPS_TOKEN_PEPPER", "local-pepper-not-a-secret"
         ),
@@ -160,7 +164,9 @@ def start(host: str, port: int, dynamodb: str) -> LocalStack:
     seed.seed_catalog(c.catalog_store)
     idp = DevIdentityProvider(f"{base_url}/dev/oidc", {u.id for u in seed.USERS})
     gateway = build_gateway(
-        idp, int(os.environ.get("SCULPTOPS_FAILED_AUTH_PER_MINUTE", "30")) or None
+        idp,
+        int(os.environ.get("SCULPTOPS_FAILED_AUTH_PER_MINUTE", "30")) or None,
+        int(os.environ.get("SCULPTOPS_REVOKE_PER_MINUTE", "10")) or None,
     )
     # A ready-to-paste token for the banner, made through the same service as the API's.
     user = c.identity_store.get_user(DEMO_USER)

@@ -54,3 +54,35 @@ class FailedAuthLimiter:
             recent = self._failures.setdefault(source, deque(maxlen=self.max_failures))
             recent.append(now)
             return wait
+
+
+class RequestLimiter:
+    """At most `limit` requests per source in a sliding window: the local stand-in for a WAF
+    rate-based rule scoped to one route (infra/waf.yml's credentials-revoke-rate-limit).
+
+    Every request let through counts, whatever its answer; one held back does not. A 429 leaves
+    no sooner than `answer_after` seconds after its request arrived: the route's own answer
+    floor, so that every answer of the route takes the same time (the WAF on AWS answers at
+    once; README, "Revoking a leaked token").
+    """
+
+    def __init__(self, limit: int, window_seconds: float = 60.0, answer_after: float = 0.0) -> None:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        self.limit = limit
+        self.window = window_seconds
+        self.answer_after = answer_after
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, source: str) -> int:
+        """Count a request; 0 when it may go on, else the seconds to wait (Retry-After)."""
+        now = time.monotonic()
+        with self._lock:
+            recent = self._hits.setdefault(source, deque(maxlen=self.limit))
+            while recent and now - recent[0] >= self.window:
+                recent.popleft()
+            if len(recent) >= self.limit:
+                return max(1, int(self.window - (now - recent[0])) + 1)
+            recent.append(now)
+            return 0

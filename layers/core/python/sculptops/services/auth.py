@@ -5,28 +5,30 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sculptops.domain import token_format
-from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
+from sculptops.domain.errors import Forbidden, NotAuthenticated
+from sculptops.domain.governance import check_token_in, lineage
 from sculptops.domain.identity import (
     ACTIVE,
     Caller,
     CredentialKind,
     Principal,
+    RequestOrigin,
     User,
     is_valid_slug,
 )
 from sculptops.domain.roles import Role
-from sculptops.domain.stream_ticket import StreamTicket, StreamTickets
-from sculptops.domain.tokens import StoredToken
+from sculptops.domain.rotation import UseState, clean_ip, use_state
+from sculptops.domain.stream_ticket import StreamTicket
 from sculptops.observability import scrub
-from sculptops.ports import AccessTokenVerifier, Clock, IdentityStore, TokenStore
+from sculptops.ports import AccessTokenVerifier, Clock, IdentityStore, TokenLedger, TokenStore
+from sculptops.services.stream_access import StreamAccess
+from sculptops.services.token_use import TokenUse
 
 log = logging.getLogger(__name__)
 
-# last_used_at is written at most this often per token, so the hot path usually writes nothing.
-TOUCH_EVERY = timedelta(minutes=5)
 # The one route a stream ticket opens, on both surfaces (API Gateway resource paths), GET only.
 STREAM_RESOURCES = frozenset(
     {"/api/v1/{tenant_id}/executions/{id}/logs/stream", "/api/executions/{id}/logs/stream"}
@@ -88,6 +90,7 @@ class Authenticator:
         hasher: token_format.TokenHasher,
         clock: Clock,
         jwt_verifier: AccessTokenVerifier | None,
+        ledger: TokenLedger | None = None,
     ) -> None:
         self._config = config
         self._tokens = tokens
@@ -95,22 +98,38 @@ class Authenticator:
         self._hasher = hasher
         self._clock = clock
         self._jwt = jwt_verifier
-        key = config.stream_ticket_key
-        self._tickets = StreamTickets(key) if key else None
+        self._use = TokenUse(tokens=tokens, ledger=ledger)
+        self._streams = StreamAccess(
+            key=config.stream_ticket_key,
+            tokens=tokens,
+            identities=identities,
+            clock=clock,
+            act_in=self.act_in,
+            admit=self.admit_token,
+        )
 
-    def authenticate(self, credential: str | None) -> Principal:
-        """Who presents this credential. NotAuthenticated for anything not usable right now."""
+    def authenticate(
+        self, credential: str | None, origin: RequestOrigin | None = None
+    ) -> Principal:
+        """Who presents this credential. NotAuthenticated for anything not usable right now.
+
+        `origin` is where the request came from, as API Gateway saw it: its source IP goes into
+        the token's last-used IPs, and into the audit event if the value was a reused one.
+        """
         if not credential or len(credential) > 8192:
             raise NotAuthenticated("missing")
+        where = origin or RequestOrigin()
         if credential.startswith(self._config.agent_prefix):
-            return self._token(credential, self._config.agent_prefix, CredentialKind.AGENT)
+            return self._token(credential, self._config.agent_prefix, CredentialKind.AGENT, where)
         if credential.startswith(self._config.token_prefix):
-            return self._token(credential, self._config.token_prefix, CredentialKind.TOKEN)
+            return self._token(credential, self._config.token_prefix, CredentialKind.TOKEN, where)
         if looks_like_jwt(credential):
             return self._access_token(credential)
         raise NotAuthenticated("malformed")
 
-    def _token(self, value: str, prefix: str, kind: CredentialKind) -> Principal:
+    def _token(
+        self, value: str, prefix: str, kind: CredentialKind, origin: RequestOrigin
+    ) -> Principal:
         if not token_format.is_well_formed(value, prefix):
             # A mistyped or invented token: refused before any read.
             raise NotAuthenticated("malformed")
@@ -131,8 +150,12 @@ class Authenticator:
             revoked_before = user.tokens_revoked_before
             if revoked_before is not None and stored.created_at <= revoked_before:
                 raise NotAuthenticated("revoked")
-        if stored.last_used_at is None or now - stored.last_used_at >= TOUCH_EVERY:
-            self._touch(digest, now)
+        if use_state(stored, now) is UseState.REUSED:
+            # A rotated-away value after its overlap: whoever holds it should not. Revoke the
+            # whole family (the current value too), then refuse like any other 401.
+            self._use.revoke_family(stored, user, now, origin)
+            raise NotAuthenticated("reused")
+        self._use.record(stored, now, clean_ip(origin.source_ip))
         return Principal(
             kind=kind,
             subject=stored.owner,
@@ -143,14 +166,8 @@ class Authenticator:
             ceiling=stored.ceiling,
             agent_tenant=stored.tenant if kind is CredentialKind.AGENT else None,
             created_at=stored.created_at,
+            lineage=lineage(stored) if kind is CredentialKind.TOKEN else (),
         )
-
-    def _touch(self, digest: str, now: datetime) -> None:
-        try:
-            self._tokens.touch(digest, now)
-        except Unavailable:
-            # Bookkeeping only: a throttled write must not turn a valid request away.
-            log.warning("last_used_at not recorded: store unavailable")
 
     def _access_token(self, jwt: str) -> Principal:
         if self._jwt is None:
@@ -181,85 +198,14 @@ class Authenticator:
         return user if user is not None and user.email == email.strip().lower() else None
 
     def issue_stream_ticket(self, caller: Caller, execution_id: str) -> StreamTicket:
-        """A ticket that lets the caller's user read one run's log stream, as at most a viewer.
-
-        The caller must already have been allowed to read that run (the route checks it).
-        """
-        if self._tickets is None:
-            raise Unavailable("stream URLs need SCULPTOPS_TOKEN_PEPPER to be set", 60)
-        named = caller.kind is CredentialKind.TOKEN and bool(caller.credential_id)
-        if caller.tenant is None or not (named or caller.kind is CredentialKind.JWT):
-            raise Forbidden("only a person's credential can ask for a stream URL")
-        return self._tickets.issue(
-            caller.tenant,
-            execution_id,
-            caller.subject,
-            self._clock.now(),
-            caller.expires_at,
-            credential=caller.kind,
-            credential_id=caller.credential_id if named else None,
-        )
+        """A ticket for one run's log stream (services.stream_access)."""
+        return self._streams.issue(caller, execution_id)
 
     def authenticate_stream_ticket(
         self, ticket: str, tenant_ref: str | None, execution_id: str
     ) -> Caller:
-        """The caller a stream ticket stands for: its user, in its tenant, as at most a viewer.
-
-        Only for a GET on the log stream of that very run (`stream_ticket_in`). NotAuthenticated
-        for a malformed, forged, expired or other-run or other-tenant ticket, one issued before
-        its user revoked all their tokens, or one asked for by a personal token that is now
-        deleted, revoked or expired; Forbidden once the user left the tenant. A ticket asked for
-        by an access token (JWT) ends with that JWT's expiry, which it carries.
-        """
-        if self._tickets is None:
-            raise NotAuthenticated("tickets-disabled")
-        now = self._clock.now()
-        verified = self._tickets.verify(ticket, execution_id, now)
-        if tenant_ref not in (ACTIVE, verified.tenant):
-            raise NotAuthenticated("bad-ticket")
-        token = self._ticket_token(verified, now)
-        user = self._identities.get_user(verified.subject)
-        if user is None:
-            raise NotAuthenticated("unknown-user")
-        revoked_before = user.tokens_revoked_before
-        if revoked_before is not None and verified.issued_at < revoked_before:
-            raise NotAuthenticated("revoked")
-        if revoked_before is not None and token is not None and token.created_at <= revoked_before:
-            raise NotAuthenticated("revoked")
-        principal = Principal(
-            kind=CredentialKind.TICKET,
-            subject=user.id,
-            user=user,
-            expires_at=verified.expires_at,
-            ceiling=Role.VIEWER,
-        )
-        return self.act_in(principal, verified.tenant)
-
-    def _ticket_token(self, ticket: StreamTicket, now: datetime) -> StoredToken | None:
-        """The personal token that asked for the ticket, if one did; NotAuthenticated once it
-        is gone (deleted, revoked one by one or by a ceiling token's revoke-all) or expired.
-
-        The owner's index finds it by id, but an index read is eventually consistent and could
-        still show a token deleted a moment ago; so the token is then read again by its digest
-        on the primary key, strongly consistent, as `authenticate` reads it. The digest never
-        leaves this process.
-        """
-        if ticket.credential is not CredentialKind.TOKEN or ticket.credential_id is None:
-            return None
-        found = self._tokens.find(ticket.subject, ticket.credential_id)
-        if found is None:
-            raise NotAuthenticated("revoked")
-        stored = self._tokens.get(found.digest)
-        if (
-            stored is None
-            or stored.id != ticket.credential_id
-            or stored.owner != ticket.subject
-            or stored.kind is not CredentialKind.TOKEN
-        ):
-            raise NotAuthenticated("revoked")
-        if stored.expired(now):
-            raise NotAuthenticated("expired")
-        return stored
+        """The caller a stream ticket stands for (services.stream_access)."""
+        return self._streams.authenticate(ticket, tenant_ref, execution_id)
 
     def act_in(self, principal: Principal, tenant_ref: str | None) -> Caller:
         """The principal acting in a tenant (a slug, `active`, or None for tenant-less routes)."""
@@ -289,22 +235,34 @@ class Authenticator:
             if member_role is None:
                 raise Forbidden(f"not a member of tenant {slug}")
             role = Role.lowest(member_role, principal.ceiling)
-            self._within_policy(principal, slug)
+            if principal.kind is CredentialKind.TOKEN and principal.credential_id:
+                self.admit_token(
+                    slug,
+                    member_role,
+                    principal.credential_id,
+                    principal.lineage,
+                    principal.created_at,
+                    principal.expires_at,
+                )
         return _caller(principal, slug, role)
 
-    def _within_policy(self, principal: Principal, slug: str) -> None:
-        """A personal token whose lifetime (creation to expiry) exceeds the tenant's current
-        maximum is refused there (401), as GitHub enforces its lifetime policies. The tenant
-        is read by key, strongly consistent; agent tokens and JWTs are outside the policy."""
-        if principal.kind is not CredentialKind.TOKEN or principal.created_at is None:
-            return
+    def admit_token(
+        self,
+        slug: str,
+        member_role: Role,
+        token_id: str,
+        token_lineage: tuple[str, ...],
+        created_at: datetime | None,
+        expires_at: datetime | None,
+    ) -> None:
+        """Whether a personal token may act in the tenant now (domain.governance.check_token_in:
+        not revoked there by its admins, within its lifetime policy, admins only if so set),
+        for the token itself and for a stream ticket it asked for alike. The tenant is read by
+        key, strongly consistent; agent tokens and JWTs are outside the policy."""
         tenant = self._identities.get_tenant(slug)
-        if tenant is None:
+        if tenant is None or created_at is None:
             raise NotAuthenticated("no-tenant")
-        if principal.expires_at is None or principal.expires_at - principal.created_at > (
-            timedelta(days=tenant.token_policy.max_days)
-        ):
-            raise NotAuthenticated("policy")
+        check_token_in(tenant, member_role, token_id, token_lineage, created_at, expires_at)
 
 
 def _caller(principal: Principal, tenant: str | None, role: Role | None) -> Caller:

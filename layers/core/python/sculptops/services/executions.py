@@ -123,9 +123,9 @@ class ExecutionService:
         """Newest first, filtered by status and playbook, paginated by cursor."""
         tenant = _human(caller, Role.VIEWER)
         if not 1 <= limit <= LIST_LIMIT_MAX:
-            raise InvalidInput("limit", f"must be between 1 and {LIST_LIMIT_MAX}")
+            raise InvalidInput("limit", f"must be between 1 and {LIST_LIMIT_MAX}", "query")
         if cursor is not None and not ids.is_id(cursor, "exe"):
-            raise InvalidInput("cursor", "is not a cursor this API returned")
+            raise InvalidInput("cursor", "is not a cursor this API returned", "query")
         return self._store.list_for_tenant(tenant, status, playbook_id, cursor, limit)
 
     def cancel(self, caller: Caller, execution_id: str) -> Execution:
@@ -138,9 +138,9 @@ class ExecutionService:
         """The lines after a cursor, whether that is all of them, and when to ask again."""
         tenant = _human(caller, Role.VIEWER)
         if after < 0:
-            raise InvalidInput("after", "must be 0 or more")
+            raise InvalidInput("after", "must be 0 or more", "query")
         if not 1 <= limit <= LOG_LIMIT_MAX:
-            raise InvalidInput("limit", f"must be between 1 and {LOG_LIMIT_MAX}")
+            raise InvalidInput("limit", f"must be between 1 and {LOG_LIMIT_MAX}", "query")
         if not ids.is_id(execution_id, "exe"):
             raise NotFound(f"execution {execution_id} not found")
         page = self._logs.read_logs(tenant, execution_id, after, limit)

@@ -10,23 +10,31 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sculptops.domain import ids, token_format
-from sculptops.domain.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from sculptops.domain.errors import (
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    Unavailable,
+)
 from sculptops.domain.governance import AuditEvent, AuditType, new_event
-from sculptops.domain.identity import Caller, CredentialKind, Tenant
+from sculptops.domain.identity import Caller, CredentialKind
 from sculptops.domain.roles import Role
+from sculptops.domain.rotation import UseState, use_state
 from sculptops.domain.tokens import (
-    DAYS_MAX,
-    DAYS_MIN,
     NAME_MAX,
     StoredToken,
     TokenPage,
     descendants,
     may_manage,
 )
-from sculptops.ports import Clock, GovernanceStore, IdentityStore, TokenStore
+from sculptops.ports import AuditLog, Clock, IdentityStore, TokenLedger, TokenStore
+from sculptops.services import token_terms as terms
+from sculptops.services.governance_common import revoke_each
+from sculptops.services.rotation import Rotated, Rotation, TokenRotation
 
 LIST_LIMIT_DEFAULT = 100
 LIST_LIMIT_MAX = 1000
@@ -47,18 +55,6 @@ class CreatedToken:
     value: str  # shown once, in the create response only
 
 
-def _as_utc(value: datetime | date) -> datetime:
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        try:
-            return value.astimezone(UTC)
-        except (OverflowError, ValueError):  # year 9999 at -01:00, year 1 at +01:00
-            raise InvalidInput("expiry_date", "is out of range once converted to UTC") from None
-    # A bare date means the end of that day, UTC.
-    return datetime.combine(value, time(23, 59, 59), tzinfo=UTC)
-
-
 class TokenService:
     def __init__(
         self,
@@ -68,11 +64,13 @@ class TokenService:
         hasher: token_format.TokenHasher,
         clock: Clock,
         prefix: str,
-        governance: GovernanceStore | None = None,
+        ledger: TokenLedger | None = None,
+        audit_log: AuditLog | None = None,
     ) -> None:
-        # With a governance store, each change is written with its audit event in one
-        # transaction, and new tokens are indexed in their owner's tenants (admins' list).
-        self._governance = governance
+        # With a ledger, each change is written with its audit event in one transaction, and
+        # new tokens are indexed in their owner's tenants (admins' list).
+        self._ledger = ledger
+        self._audit = audit_log
         self._tokens = tokens
         self._identities = identities
         self._hasher = hasher
@@ -81,17 +79,17 @@ class TokenService:
 
     def create(self, caller: Caller, request: NewToken) -> CreatedToken:
         """Create a personal token for the caller. The value is returned once, never stored."""
-        tenant = self._tenant_of(caller)
-        if caller.kind is CredentialKind.AGENT:
-            raise Forbidden("agent tokens cannot create personal tokens")
-        if tenant.token_policy.admins_only and caller.role is not Role.ADMIN:
-            raise Forbidden(f"tenant {tenant.slug} lets only admins create tokens")
+        tenant = terms.tenant_of(caller, self._identities)
+        terms.check_may_mint(caller, tenant)
         name = request.name.strip()
         if not 1 <= len(name) <= NAME_MAX:
             raise InvalidInput("name", f"must be 1 to {NAME_MAX} characters")
         now = self._clock.now()
-        expires_at = self._expiry(caller, tenant, request, now)
-        ceiling = self._ceiling(caller, request.ceiling)
+        # A token never mints one that outlives it.
+        cap = caller.expires_at if caller.kind is CredentialKind.TOKEN else None
+        expires_at = terms.expiry(tenant, request.expiry_date, request.expires_in_days, now, cap)
+        ceiling = terms.ceiling(caller, request.ceiling)
+        ancestors, families = terms.lineage_under(terms.minting_token(caller, self._tokens))
         value = token_format.generate(self._prefix)
         token = StoredToken(
             digest=self._hasher.digest(value),
@@ -104,8 +102,10 @@ class TokenService:
             tenant=tenant.slug,
             ceiling=ceiling,
             created_by=caller.credential_id,
+            lineage=ancestors,
+            lineage_families=families,
         )
-        if self._governance is None:
+        if self._ledger is None:
             self._tokens.put(token)
         else:
             owner = self._identities.get_user(caller.subject)
@@ -119,7 +119,7 @@ class TokenService:
                 details={"name": token.name, "ceiling": ceiling.value if ceiling else None},
             )
             tenants = sorted(owner.memberships) if owner is not None else [tenant.slug]
-            self._governance.create_token(token, tenants, event)
+            self._ledger.create(token, tenants, event)
         self._confirm_parent(caller, token)
         return CreatedToken(token=token, value=value)
 
@@ -142,79 +142,23 @@ class TokenService:
             self._tokens.delete(child)
             raise NotAuthenticated("parent-revoked")
 
-    def _tenant_of(self, caller: Caller) -> Tenant:
-        if caller.tenant is None:
-            raise Forbidden("this route needs a tenant")
-        tenant = self._identities.get_tenant(caller.tenant)
-        if tenant is None:
-            raise NotFound(f"tenant {caller.tenant} not found")
-        return tenant
-
-    @staticmethod
-    def _expiry(caller: Caller, tenant: Tenant, request: NewToken, now: datetime) -> datetime:
-        if request.expiry_date is not None and request.expires_in_days is not None:
-            raise InvalidInput(
-                "expiry_date", "give either expiry_date or expires_in_days, not both"
-            )
-        latest = now + timedelta(days=tenant.token_policy.max_days)
-        if request.expires_in_days is not None:
-            days = request.expires_in_days
-            if not DAYS_MIN <= days <= min(DAYS_MAX, tenant.token_policy.max_days):
-                top = min(DAYS_MAX, tenant.token_policy.max_days)
-                raise InvalidInput("expires_in_days", f"must be between {DAYS_MIN} and {top}")
-            expires_at = now + timedelta(days=days)
-            field = "expires_in_days"
-        elif request.expiry_date is not None:
-            expires_at = _as_utc(request.expiry_date)
-            field = "expiry_date"
-            if expires_at <= now:
-                raise InvalidInput("expiry_date", "must be in the future")
-            if expires_at > latest:
-                raise InvalidInput(
-                    "expiry_date",
-                    f"must be at most {tenant.token_policy.max_days} days from now",
-                )
-        else:
-            default = tenant.token_policy.default_days
-            expires_at = now + timedelta(days=default) if default else latest
-            field = ""
-        parent_expiry = caller.expires_at if caller.kind is CredentialKind.TOKEN else None
-        if parent_expiry is not None and expires_at > parent_expiry:
-            if field:
-                raise InvalidInput(
-                    field,
-                    "a token cannot create a token that outlives it; choose an earlier expiry",
-                )
-            expires_at = parent_expiry
-        return expires_at
-
-    @staticmethod
-    def _ceiling(caller: Caller, requested: Role | None) -> Role | None:
-        if caller.kind is not CredentialKind.TOKEN or caller.ceiling is None:
-            return requested
-        if requested is None:
-            return caller.ceiling
-        if requested.rank > caller.ceiling.rank:
-            raise InvalidInput(
-                "ceiling", f"must not be above {caller.ceiling.value}, the ceiling of this token"
-            )
-        return requested
-
     def list(self, caller: Caller, cursor: str | None, limit: int) -> TokenPage:
         """The caller's tokens it may manage, newest first; never a value or a digest."""
         self._personal(caller)
         if not 1 <= limit <= LIST_LIMIT_MAX:
-            raise InvalidInput("limit", f"must be between 1 and {LIST_LIMIT_MAX}")
+            raise InvalidInput("limit", f"must be between 1 and {LIST_LIMIT_MAX}", "query")
         if cursor is not None and not ids.is_id(cursor, "tok"):
-            raise InvalidInput("cursor", "is not a cursor this API returned")
+            raise InvalidInput("cursor", "is not a cursor this API returned", "query")
         ceiling = _manages_up_to(caller)
-        if ceiling is None:
-            return self._tokens.list_for_owner(caller.subject, cursor, limit)
+        now = self._clock.now()
         shown: builtins.list[StoredToken] = []
         while True:  # bounded: every page moves the cursor on, and the owner's tokens are finite
             page = self._tokens.list_for_owner(caller.subject, cursor, limit)
             for token in page.tokens:
-                if may_manage(ceiling, token):
+                # A rotated-away token whose overlap is over works no more: not listed (its
+                # item stays until its expiry, to detect a reuse).
+                usable = use_state(token, now) is not UseState.REUSED
+                if usable and may_manage(ceiling, token):
                     shown.append(token)
                     if len(shown) == limit:
                         more = token is not page.tokens[-1] or page.next_cursor is not None
@@ -222,6 +166,37 @@ class TokenService:
             if page.next_cursor is None:
                 return TokenPage(shown, None)
             cursor = page.next_cursor
+
+    def rotate(self, caller: Caller, token_id: str, request: Rotation) -> Rotated:
+        """A new value for one of the caller's tokens (services.rotation); shown once."""
+        if self._ledger is None:
+            raise Unavailable("rotation needs the token ledger", 60)
+        rotation = TokenRotation(
+            self._tokens, self._identities, self._ledger, self._hasher, self._clock, self._prefix
+        )
+        return rotation.rotate(caller, token_id, request)
+
+    def current(self, caller: Caller) -> StoredToken:
+        """The personal token presenting this request (`GET /tokens/self`).
+
+        NotFound for any other credential (an access token, an agent token): there is no
+        token of this request to show.
+        """
+        token_id = self._presenting(caller)
+        token = self._tokens.find(caller.subject, token_id)
+        if token is None:
+            raise NotFound("the token of this request is gone")
+        return token
+
+    def revoke_current(self, caller: Caller) -> None:
+        """Delete the personal token presenting this request and every token it minted."""
+        self.delete(caller, self._presenting(caller))
+
+    @staticmethod
+    def _presenting(caller: Caller) -> str:
+        if caller.kind is not CredentialKind.TOKEN or caller.credential_id is None:
+            raise NotFound("this request is not authenticated by a personal API token")
+        return caller.credential_id
 
     def delete(self, caller: Caller, token_id: str) -> None:
         """Delete one of the caller's tokens and every token it minted; refused from now on."""
@@ -231,19 +206,26 @@ class TokenService:
             raise NotFound(f"token {token_id} not found")
         if not may_manage(_manages_up_to(caller), token):
             raise Forbidden(ABOVE_CEILING)
-        if self._governance is not None and caller.tenant is not None:
-            event = new_event(
-                caller,
-                self._clock.now(),
-                AuditType.TOKEN_DELETED,
-                "token",
-                target_id=token.id,
-                target_user=token.owner,
-                details={"name": token.name},
-            )
-            if not self._governance.delete_token(token, event):
+        if self._ledger is not None and caller.tenant is not None:
+            now = self._clock.now()
+            # One event per token that stops working: this one and every one it minted.
+            doomed = [token, *descendants(self._all_of(token.owner), [token.id])]
+            events = [
+                new_event(
+                    caller,
+                    now,
+                    AuditType.TOKEN_DELETED,
+                    "token",
+                    target_id=t.id,
+                    target_user=t.owner,
+                    details={"name": t.name}
+                    if t is token
+                    else {"name": t.name, "minted_by": t.created_by, "deleted_with": token.id},
+                )
+                for t in doomed
+            ]
+            if not revoke_each(self._ledger, doomed, events):
                 raise NotFound(f"token {token_id} not found")
-            self._tokens.delete_many(descendants(self._all_of(token.owner), [token.id]))
             return
         if not self.delete_with_descendants(token):
             raise NotFound(f"token {token_id} not found")
@@ -274,12 +256,12 @@ class TokenService:
             doomed = {t.id: t for t in mine}
             doomed.update((t.id, t) for t in descendants(everything, [*doomed]))
             deleted_count = self._tokens.delete_many(doomed.values())
-            if self._governance is not None and caller.tenant is not None:
-                self._governance.put_events([self._revoked_all(caller, deleted_count)])
+            if self._audit is not None and caller.tenant is not None:
+                self._audit.put(self._revoked_all(caller, deleted_count))
             return deleted_count
-        if self._governance is not None and caller.tenant is not None:
+        if self._ledger is not None and caller.tenant is not None:
             now = self._clock.now()
-            self._governance.revoke_all(caller.subject, now, self._revoked_all(caller, None, now))
+            self._ledger.revoke_all(caller.subject, now, self._revoked_all(caller, None, now))
         else:
             self._identities.revoke_tokens_before(caller.subject, self._clock.now())
         deleted = 0

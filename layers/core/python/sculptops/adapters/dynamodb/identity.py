@@ -53,7 +53,7 @@ class DynamoIdentityStore:
         with translated():
             item.save()
             # Each membership also as a member item under its tenant, for listing members
-            # (services/governance.py keeps both in step, in one transaction, from then on).
+            # (services/members.py keeps both in step, in one transaction, from then on).
             for slug, role in user.memberships.items():
                 self._m(
                     f"TENANT#{slug}",
@@ -76,7 +76,10 @@ class DynamoIdentityStore:
             max_days=int(item.token_max_days) if item.token_max_days else 366,
             default_days=int(item.token_default_days) if item.token_default_days else None,
         )
-        return Tenant(slug=slug, name=item.name or slug, token_policy=policy)
+        blocked = frozenset(item.blocked_tokens or ())
+        return Tenant(
+            slug=slug, name=item.name or slug, token_policy=policy, blocked_tokens=blocked
+        )
 
     def put_tenant(self, tenant: Tenant) -> None:
         item = self._m(

@@ -14,13 +14,21 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+)
 from pynamodb.models import Model
 
 from sculptops.adapters.dynamodb.readback import Forgiving
+from sculptops.domain import expiry_notices
+from sculptops.domain.identity import CredentialKind
 from sculptops.settings import Settings
 
 
@@ -68,6 +76,17 @@ def build_models(settings: Settings) -> Models:
         owner = UnicodeAttribute(hash_key=True)
         id = UnicodeAttribute(range_key=True)
 
+    class TokensByExpiry(GlobalSecondaryIndex[Any]):
+        # Sparse (personal tokens with an expiry only): the expiry-notice job Queries 8 days.
+        class Meta:
+            index_name = "by_expiry"
+            projection = IncludeProjection(
+                ["kind", "owner", "name", "created_at", "expires_at", "tenant"]
+            )
+
+        expires_on = UnicodeAttribute(hash_key=True)
+        id = UnicodeAttribute(range_key=True)
+
     class TokenItem(Model):
         Meta = _meta(settings, settings.tokens_table)
 
@@ -82,9 +101,27 @@ def build_models(settings: Settings) -> Models:
         ceiling = UnicodeAttribute(null=True)
         last_used_at = UTCDateTimeAttribute(null=True)
         created_by = UnicodeAttribute(null=True)
+        last_used_ips = ListAttribute[str](null=True)  # newest first, at most five
+        # rotation (domain/rotation.py)
+        family = UnicodeAttribute(null=True)
+        superseded_by = UnicodeAttribute(null=True)
+        valid_until = UTCDateTimeAttribute(null=True)
+        # lineage (domain/tokens.py): the tokens above it in the minting tree, their families
+        lineage = ListAttribute[str](null=True)
+        lineage_families = ListAttribute[str](null=True)
         # Epoch seconds for DynamoDB TTL: cleanup only, expiry is checked on every use.
         expires_ttl = NumberAttribute(null=True)
         by_owner = TokensByOwner()
+        # The expiry's UTC day (YYYY-MM-DD), the by_expiry index's key: derived on every write
+        # of a whole item (`serialize`), so whichever adapter writes a token sets it. Tokens
+        # stored before this attribute existed have none (no backfill).
+        expires_on = UnicodeAttribute(null=True)
+        by_expiry = TokensByExpiry()
+
+        def serialize(self, null_check: bool = True) -> dict[str, dict[str, Any]]:
+            personal = self.kind == CredentialKind.TOKEN.value
+            self.expires_on = expiry_notices.expires_on(self.expires_at) if personal else None
+            return super().serialize(null_check=null_check)
 
     class IdentityItem(Model):
         Meta = _meta(settings, settings.identity_table)
@@ -105,12 +142,14 @@ def build_models(settings: Settings) -> Models:
         token_id = UnicodeAttribute(null=True)
         last_seen_at = UTCDateTimeAttribute(null=True)
         current_execution = UnicodeAttribute(null=True)
-        # governance (adapters/dynamodb/governance.py): tenant policy default and membership
+        # governance (adapters/dynamodb/governance_items.py): tenant policy default and membership
         # revision; members (pk TENANT#slug, sk MEMBER#user); tenant token index entries
         # (pk TENANT#slug, sk TOKEN#id); audit events (pk TENANT#slug#AUDIT, sk evt id);
         # notifications (pk USER#id#NOTE, sk ntf id)
         token_default_days = NumberAttribute(null=True)
         members_rev = NumberAttribute(null=True)
+        # token ids an admin revoked in this tenant only (domain.identity.Tenant.blocked_tokens)
+        blocked_tokens = UnicodeSetAttribute(null=True)
         user_id = UnicodeAttribute(null=True)
         role = UnicodeAttribute(null=True)
         joined_at = UTCDateTimeAttribute(null=True)

@@ -12,7 +12,52 @@ from sculptops.adapters.dynamodb.errors import is_conditional_failure, translate
 from sculptops.domain.errors import Conflict
 from sculptops.domain.identity import CredentialKind
 from sculptops.domain.roles import Role
+from sculptops.domain.rotation import IPS_KEPT
 from sculptops.domain.tokens import StoredToken, TokenPage
+
+
+def stored_token(item: Any) -> StoredToken:
+    """A token item as the domain sees it."""
+    return StoredToken(
+        digest=item.digest,
+        id=item.id,
+        kind=CredentialKind(item.kind),
+        owner=item.owner,
+        name=item.name,
+        created_at=item.created_at,
+        expires_at=item.expires_at,
+        tenant=item.tenant,
+        ceiling=Role(item.ceiling) if item.ceiling else None,
+        last_used_at=item.last_used_at,
+        created_by=item.created_by,
+        last_used_ips=tuple(str(i) for i in (item.last_used_ips or ()))[:IPS_KEPT],
+        family=item.family,
+        superseded_by=item.superseded_by,
+        valid_until=item.valid_until,
+        # An item stored before lineage existed has none: it behaves as before (created_by).
+        lineage=tuple(str(i) for i in item.lineage) if item.lineage is not None else None,
+        lineage_families=tuple(str(i) for i in (item.lineage_families or ())),
+    )
+
+
+def token_item(model: Any, token: StoredToken) -> Any:
+    """A new token's item (its use is recorded later, by `record_use`)."""
+    return model(
+        token.digest,
+        id=token.id,
+        kind=token.kind.value,
+        owner=token.owner,
+        name=token.name,
+        created_at=token.created_at,
+        expires_at=token.expires_at,
+        tenant=token.tenant,
+        ceiling=token.ceiling.value if token.ceiling else None,
+        created_by=token.created_by,
+        family=token.family,
+        lineage=list(token.lineage) if token.lineage is not None else None,
+        lineage_families=list(token.lineage_families) or None,
+        expires_ttl=int(token.expires_at.timestamp()) if token.expires_at else None,
+    )
 
 
 class DynamoTokenStore:
@@ -20,19 +65,7 @@ class DynamoTokenStore:
         self._m = model
 
     def _to_domain(self, item: Any) -> StoredToken:
-        return StoredToken(
-            digest=item.digest,
-            id=item.id,
-            kind=CredentialKind(item.kind),
-            owner=item.owner,
-            name=item.name,
-            created_at=item.created_at,
-            expires_at=item.expires_at,
-            tenant=item.tenant,
-            ceiling=Role(item.ceiling) if item.ceiling else None,
-            last_used_at=item.last_used_at,
-            created_by=item.created_by,
-        )
+        return stored_token(item)
 
     def warm(self) -> None:
         """Create the DynamoDB client now (pynamodb makes it on first use)."""
@@ -47,19 +80,7 @@ class DynamoTokenStore:
         return self._to_domain(item)
 
     def put(self, token: StoredToken) -> None:
-        item = self._m(
-            token.digest,
-            id=token.id,
-            kind=token.kind.value,
-            owner=token.owner,
-            name=token.name,
-            created_at=token.created_at,
-            expires_at=token.expires_at,
-            tenant=token.tenant,
-            ceiling=token.ceiling.value if token.ceiling else None,
-            created_by=token.created_by,
-            expires_ttl=int(token.expires_at.timestamp()) if token.expires_at else None,
-        )
+        item = token_item(self._m, token)
         with translated():
             try:
                 item.save(condition=self._m.digest.does_not_exist())
@@ -109,15 +130,22 @@ class DynamoTokenStore:
                 count += 1
         return count
 
-    def touch(self, digest: str, when: datetime) -> None:
-        item = self._m(digest)
+    def record_use(self, token: StoredToken, when: datetime, ips: tuple[str, ...]) -> bool:
+        m = self._m
+        seen = (
+            m.last_used_at.does_not_exist()
+            if token.last_used_at is None
+            else m.last_used_at == token.last_used_at
+        )
+        actions = [m.last_used_at.set(when)]
+        actions.append(m.last_used_ips.set(list(ips)) if ips else m.last_used_ips.remove())
         with translated():
             try:
-                # Conditional: never resurrect a token deleted in the meantime.
-                item.update(
-                    actions=[self._m.last_used_at.set(when)],
-                    condition=self._m.digest.exists(),
-                )
+                # Optimistic: only over the use that was read, and never resurrecting a token
+                # deleted in the meantime.
+                m(token.digest).update(actions=actions, condition=m.digest.exists() & seen)
             except UpdateError as exc:
-                if not is_conditional_failure(exc):
-                    raise
+                if is_conditional_failure(exc):
+                    return False
+                raise
+        return True

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from sculptops.domain.governance import TenantToken, TokenState
-from sculptops.http.deps import CallerDep, GovernanceDep
+from sculptops.http.deps import AdminTokensDep, CallerDep
+from sculptops.http.fields import Label
 from sculptops.http.governance_schemas import TenantTokenList
 from sculptops.http.surfaces import SURFACES, Surface, route
-from sculptops.services.governance import LIMIT_MAX, REASON_MAX
+from sculptops.services.governance_common import LIMIT_MAX, REASON_MAX
+
+# Bounded before anything else and never echoed; its shape (`tok_` + 24 hex digits) is checked
+# by the service after the caller's role, before any read.
+TokenId = Annotated[str, Path(max_length=64)]
 
 
 def token_out(entry: TenantToken) -> dict[str, Any]:
@@ -29,25 +34,25 @@ def token_out(entry: TenantToken) -> dict[str, Any]:
 
 def list_tenant_tokens(
     caller: CallerDep,
-    governance: GovernanceDep,
+    admin: AdminTokensDep,
     user_id: Annotated[str | None, Query(max_length=254)] = None,
     state: TokenState | None = None,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = LIMIT_MAX,
 ) -> dict[str, Any]:
     """Every member's token that can act in this tenant, newest first: never a value."""
-    page = governance.tenant_tokens(caller, user_id, state, cursor, limit)
+    page = admin.tenant_tokens(caller, user_id, state, cursor, limit)
     return {"tokens": [token_out(t) for t in page.tokens], "next_cursor": page.next_cursor}
 
 
 def revoke_tenant_token(
     caller: CallerDep,
-    governance: GovernanceDep,
-    token_id: str,
-    reason: Annotated[str | None, Query(max_length=REASON_MAX)] = None,
+    admin: AdminTokensDep,
+    token_id: TokenId,
+    reason: Annotated[Label | None, Query(max_length=REASON_MAX)] = None,
 ) -> Response:
     """Revoke a member's token at once; the owner is notified, the audit log says why."""
-    governance.revoke_token(caller, token_id, reason)
+    admin.revoke_token(caller, token_id, reason)
     return Response(status_code=204)
 
 

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from sculptops.domain.governance import AuditEvent, AuditType
-from sculptops.http.deps import CallerDep, GovernanceDep
+from sculptops.http.deps import AuditDep, CallerDep
 from sculptops.http.governance_schemas import AuditEventList
 from sculptops.http.surfaces import SURFACES, Surface, route
-from sculptops.services.governance import LIMIT_MAX
+from sculptops.services.governance_common import LIMIT_MAX
 
 
 def event_out(e: AuditEvent) -> dict[str, Any]:
@@ -33,14 +33,14 @@ def event_out(e: AuditEvent) -> dict[str, Any]:
 
 def list_audit_events(
     caller: CallerDep,
-    governance: GovernanceDep,
+    audit: AuditDep,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 50,
     type: AuditType | None = None,
     actor: Annotated[str | None, Query(max_length=254)] = None,
 ) -> dict[str, Any]:
     """Token and membership changes in this tenant, newest first; never a secret."""
-    page = governance.audit_events(caller, cursor, limit, type, actor)
+    page = audit.audit_events(caller, cursor, limit, type, actor)
     return {"events": [event_out(e) for e in page.events], "next_cursor": page.next_cursor}
 
 

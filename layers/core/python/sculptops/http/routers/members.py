@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 
 from sculptops.domain.governance import Member
-from sculptops.http.deps import CallerDep, GovernanceDep
+from sculptops.http.deps import CallerDep, MembershipDep
 from sculptops.http.governance_schemas import MemberIn, MemberList, MemberOut, RoleIn
 from sculptops.http.surfaces import SURFACES, Surface, route
 
-UserId = Annotated[str, Path(min_length=1, max_length=254)]
+# A user id: an email address or an identity provider's subject, printable ASCII.
+UserId = Annotated[str, Path(min_length=1, max_length=254, pattern=r"^[!-~]+$")]
 CONFLICT = {409: {"description": "Already a member, the last admin, or a concurrent change"}}
 
 
@@ -25,26 +26,26 @@ def member_out(m: Member) -> dict[str, Any]:
     }
 
 
-def list_members(caller: CallerDep, governance: GovernanceDep) -> dict[str, Any]:
+def list_members(caller: CallerDep, membership: MembershipDep) -> dict[str, Any]:
     """Who is in this tenant, with which role."""
-    return {"members": [member_out(m) for m in governance.members(caller)]}
+    return {"members": [member_out(m) for m in membership.members(caller)]}
 
 
-def add_member(caller: CallerDep, governance: GovernanceDep, body: MemberIn) -> dict[str, Any]:
+def add_member(caller: CallerDep, membership: MembershipDep, body: MemberIn) -> dict[str, Any]:
     """Add a person by email (a user record is made if they never signed in)."""
-    return member_out(governance.add_member(caller, body.email, body.role))
+    return member_out(membership.add_member(caller, body.email, body.role))
 
 
 def set_member_role(
-    caller: CallerDep, governance: GovernanceDep, user_id: UserId, body: RoleIn
+    caller: CallerDep, membership: MembershipDep, user_id: UserId, body: RoleIn
 ) -> dict[str, Any]:
     """Change a member's role: in force on their very next request."""
-    return member_out(governance.set_role(caller, user_id, body.role))
+    return member_out(membership.set_role(caller, user_id, body.role))
 
 
-def remove_member(caller: CallerDep, governance: GovernanceDep, user_id: UserId) -> Response:
+def remove_member(caller: CallerDep, membership: MembershipDep, user_id: UserId) -> Response:
     """Remove a member: their credentials are refused here from their next request on."""
-    governance.remove_member(caller, user_id)
+    membership.remove_member(caller, user_id)
     return Response(status_code=204)
 
 

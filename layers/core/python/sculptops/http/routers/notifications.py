@@ -6,20 +6,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from sculptops.http.deps import CallerDep, GovernanceDep
+from sculptops.http.deps import CallerDep, NotificationsDep
 from sculptops.http.governance_schemas import NotificationList
 from sculptops.http.surfaces import TENANTLESS, route
-from sculptops.services.governance import LIMIT_MAX
+from sculptops.services.governance_common import LIMIT_MAX
 
 
 def list_notifications(
     caller: CallerDep,
-    governance: GovernanceDep,
+    notifications: NotificationsDep,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=LIMIT_MAX)] = 50,
 ) -> dict[str, Any]:
     """Your notices, newest first: tokens revoked by an admin, and more to come."""
-    page = governance.notifications(caller, cursor, limit)
+    page = notifications.notifications(caller, cursor, limit)
     return {
         "notifications": [
             {

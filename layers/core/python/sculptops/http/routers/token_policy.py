@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from sculptops.domain.identity import TokenPolicy
-from sculptops.http.deps import CallerDep, GovernanceDep
+from sculptops.http.deps import CallerDep, TokenPolicyDep
 from sculptops.http.governance_schemas import TokenPolicyChanged, TokenPolicyIn, TokenPolicyOut
 from sculptops.http.surfaces import SURFACES, Surface, route
 
@@ -20,16 +20,16 @@ def policy_out(policy: TokenPolicy) -> dict[str, Any]:
     }
 
 
-def get_token_policy(caller: CallerDep, governance: GovernanceDep) -> dict[str, Any]:
+def get_token_policy(caller: CallerDep, policies: TokenPolicyDep) -> dict[str, Any]:
     """The tenant's token policy."""
-    return policy_out(governance.policy(caller))
+    return policy_out(policies.policy(caller))
 
 
 def put_token_policy(
-    caller: CallerDep, governance: GovernanceDep, body: TokenPolicyIn
+    caller: CallerDep, policies: TokenPolicyDep, body: TokenPolicyIn
 ) -> dict[str, Any]:
     """Replace the token policy; says how many tokens the new maximum just stopped."""
-    change = governance.set_policy(
+    change = policies.set_policy(
         caller, body.admins_only, body.max_lifetime_days, body.default_lifetime_days
     )
     return {**policy_out(change.policy), "tokens_stopped": change.tokens_stopped}

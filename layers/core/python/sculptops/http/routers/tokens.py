@@ -1,4 +1,4 @@
-"""Personal API tokens: create (value shown once), list, delete one, revoke all."""
+"""Personal API tokens: create (value shown once), list, delete one, revoke all, rotate, self."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query, Response
 from sculptops.domain.roles import Role
 from sculptops.domain.tokens import StoredToken
 from sculptops.http.deps import CallerDep, TokensDep
-from sculptops.http.schemas import TokenCreate, TokenCreated, TokenList
+from sculptops.http.schemas import TokenCreate, TokenCreated, TokenInfo, TokenList
 from sculptops.http.surfaces import SURFACES, Surface, route
+from sculptops.http.token_schemas import TokenRotate, TokenRotated
+from sculptops.services.rotation import Rotation
 from sculptops.services.tokens import LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, NewToken
 
 
@@ -21,6 +23,7 @@ def _info(token: StoredToken) -> dict[str, Any]:
         "expiry_date": token.expires_at,
         "created_at": token.created_at,
         "last_used_at": token.last_used_at,
+        "last_used_ips": list(token.last_used_ips),
         "ceiling": token.ceiling,
     }
 
@@ -38,6 +41,7 @@ def create_token(caller: CallerDep, tokens: TokensDep, body: TokenCreate) -> dic
     )
     out = _info(created.token)
     out.pop("last_used_at")
+    out.pop("last_used_ips")
     return {**out, "token": created.value}
 
 
@@ -61,6 +65,42 @@ def revoke_all_tokens(caller: CallerDep, tokens: TokensDep) -> Response:
 def delete_token(caller: CallerDep, tokens: TokensDep, token_id: str) -> Response:
     """Delete one of the caller's tokens; it is refused from the next request on."""
     tokens.delete(caller, token_id)
+    return Response(status_code=204)
+
+
+def rotate_token(
+    caller: CallerDep, tokens: TokensDep, token_id: str, body: TokenRotate | None = None
+) -> dict[str, Any]:
+    """Rotate a token: a new value, same name and ceiling; the old one fails after the overlap."""
+    request = body or TokenRotate()
+    rotated = tokens.rotate(
+        caller,
+        token_id,
+        Rotation(
+            expiry_date=request.expiry_date,
+            expires_in_days=request.expires_in_days,
+            overlap_seconds=request.overlap_seconds,
+        ),
+    )
+    out = _info(rotated.token)
+    out.pop("last_used_at")
+    out.pop("last_used_ips")
+    return {
+        **out,
+        "token": rotated.value,
+        "rotated_from": rotated.old.id,
+        "old_valid_until": rotated.old.valid_until,
+    }
+
+
+def get_self(caller: CallerDep, tokens: TokensDep) -> dict[str, Any]:
+    """The personal token of this request: id, name, ceiling, expiry, last use."""
+    return _info(tokens.current(caller))
+
+
+def delete_self(caller: CallerDep, tokens: TokensDep) -> Response:
+    """Revoke the personal token of this request (and the tokens it minted)."""
+    tokens.revoke_current(caller)
     return Response(status_code=204)
 
 
@@ -94,6 +134,38 @@ def register(surface: Surface) -> APIRouter:
         response_class=Response,
         summary="Revoke All API Tokens",
     )(revoke_all_tokens)
+    not_a_token = {404: {"description": "This request's credential is not a personal token"}}
+    route(
+        router,
+        "GET",
+        "/tokens/self",
+        slash_too=True,
+        response_model=m(TokenInfo),
+        summary="Get The API Token Of This Request",
+        responses=not_a_token,
+    )(get_self)
+    route(
+        router,
+        "DELETE",
+        "/tokens/self",
+        slash_too=True,
+        status_code=204,
+        response_class=Response,
+        summary="Revoke The API Token Of This Request",
+        responses=not_a_token,
+    )(delete_self)
+    route(
+        router,
+        "POST",
+        "/tokens/{token_id}/rotate",
+        status_code=201,
+        response_model=m(TokenRotated),
+        summary="Rotate API Token",
+        responses={
+            404: {"description": "No such token of yours"},
+            409: {"description": "Rotated already, or expired"},
+        },
+    )(rotate_token)
     route(
         router,
         "DELETE",

@@ -1,84 +1,16 @@
-"""Ports: what the core needs from the outside world, as Protocols.
-
-Adapters (DynamoDB through pynamodb, the OIDC provider over HTTPS) implement them; tests pass
-in-memory fakes of the same Protocols.
-"""
+"""Ports of running playbooks: the catalog, executions, their logs, agents, idempotency."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-if TYPE_CHECKING:  # annotations only: the authorizer imports this module on its cold start
+if TYPE_CHECKING:
     from sculptops.domain.agents import Agent
     from sculptops.domain.catalog import Inventory, Playbook
     from sculptops.domain.executions import Execution, ExecutionPage, Status
     from sculptops.domain.idempotency import IdempotentRecord
-    from sculptops.domain.identity import Tenant, User
     from sculptops.domain.logs import LogLine, LogPage
-    from sculptops.domain.tokens import StoredToken, TokenPage
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, timezone-aware UTC."""
-        ...
-
-
-class TokenStore(Protocol):
-    def get(self, digest: str) -> StoredToken | None:
-        """Strongly consistent read by digest on the primary key."""
-        ...
-
-    def put(self, token: StoredToken) -> None:
-        """Store a new token; fails if the digest exists."""
-        ...
-
-    def list_for_owner(self, owner: str, cursor: str | None, limit: int) -> TokenPage:
-        """The owner's tokens, newest first."""
-        ...
-
-    def find(self, owner: str, token_id: str) -> StoredToken | None:
-        """One of the owner's tokens by id."""
-        ...
-
-    def delete(self, token: StoredToken) -> bool:
-        """Delete one token; False when it was already gone."""
-        ...
-
-    def delete_many(self, tokens: Iterable[StoredToken]) -> int:
-        """Delete tokens in batches; returns how many were deleted."""
-        ...
-
-    def touch(self, digest: str, when: datetime) -> None:
-        """Record last use, only if the token still exists."""
-        ...
-
-
-class IdentityStore(Protocol):
-    def get_user(self, user_id: str) -> User | None:
-        """Strongly consistent read of a user with their memberships."""
-        ...
-
-    def put_user(self, user: User) -> None: ...
-
-    def get_tenant(self, slug: str) -> Tenant | None: ...
-
-    def put_tenant(self, tenant: Tenant) -> None: ...
-
-    def revoke_tokens_before(self, user_id: str, when: datetime) -> None:
-        """Move the user's revocation watermark forward (never back)."""
-        ...
-
-
-class AccessTokenVerifier(Protocol):
-    def verify(self, jwt: str) -> dict[str, Any]:
-        """Verified claims of an OIDC access token; NotAuthenticated otherwise."""
-        ...
-
-
-# ---- catalog, executions, logs, agents, idempotency ----
 
 
 class CatalogStore(Protocol):
@@ -221,100 +153,4 @@ class IdempotencyStore(Protocol):
 
     def release(self, key: str) -> None:
         """Forget an in-flight key whose request failed, so that a retry may run."""
-        ...
-
-
-# ---- governance: members, tenant token index, policy, audit log, notifications ----
-
-if TYPE_CHECKING:
-    from sculptops.domain.governance import (
-        AuditEvent,
-        AuditPage,
-        AuditType,
-        Member,
-        Notification,
-        NotificationPage,
-    )
-    from sculptops.domain.identity import TokenPolicy
-
-
-class GovernanceStore(Protocol):
-    """Writes that must happen together happen in one transaction, audit event included."""
-
-    def list_members(self, tenant: str) -> tuple[list[Member], int]:
-        """Every member of the tenant (strongly consistent) and the tenant's membership
-        revision, which `change_member` checks: a concurrent change makes it Conflict."""
-        ...
-
-    def change_member(
-        self,
-        tenant: str,
-        revision: int,
-        before: User | None,
-        after: User,
-        member: Member | None,
-        event: AuditEvent,
-    ) -> None:
-        """Write the user (created when `before` is None, else only if its memberships are
-        still `before`'s), the tenant's member item (deleted when `member` is None), the next
-        revision and the event, in one transaction; Conflict if anything moved meanwhile."""
-        ...
-
-    def link_tokens(self, tenant: str, tokens: Iterable[StoredToken]) -> None:
-        """Index these (personal) tokens as able to act in the tenant."""
-        ...
-
-    def unlink_user(self, tenant: str, user_id: str) -> None:
-        """Drop the tenant's index entries of this user's tokens."""
-        ...
-
-    def create_token(self, token: StoredToken, tenants: Iterable[str], event: AuditEvent) -> None:
-        """Store a new token, its index entry in each tenant and the event, in one transaction."""
-        ...
-
-    def delete_token(self, token: StoredToken, event: AuditEvent) -> bool:
-        """Delete a token with its event, in one transaction; False if it was gone."""
-        ...
-
-    def revoke_all(self, user_id: str, when: datetime, event: AuditEvent) -> None:
-        """Move the user's revocation watermark to `when`, with the event, in one transaction."""
-        ...
-
-    def tenant_tokens(self, tenant: str, cursor: str | None, limit: int) -> TokenPage:
-        """One page of the tenant's token index (newest first), each entry read back from the
-        token store by key; entries whose token is gone are skipped (the page may be short)."""
-        ...
-
-    def tenant_token(self, tenant: str, token_id: str) -> StoredToken | None:
-        """A token indexed in this tenant, by id; None if unknown or gone."""
-        ...
-
-    def revoke_by_admin(
-        self, tenant: str, token: StoredToken, event: AuditEvent, notice: Notification
-    ) -> bool:
-        """Delete the token and its index entry, write the event and the owner's notification,
-        in one transaction; False if the token was gone."""
-        ...
-
-    def set_policy(self, tenant: str, policy: TokenPolicy, event: AuditEvent) -> None:
-        """Write the tenant's token policy and the event, in one transaction."""
-        ...
-
-    def put_events(self, events: Iterable[AuditEvent]) -> None:
-        """Record events that go with no change of state (refusals)."""
-        ...
-
-    def list_events(
-        self,
-        tenant: str,
-        cursor: str | None,
-        limit: int,
-        type_: AuditType | None,
-        actor: str | None,
-    ) -> AuditPage:
-        """Newest first, at most `limit`, filtered by type and actor user id."""
-        ...
-
-    def list_notifications(self, user_id: str, cursor: str | None, limit: int) -> NotificationPage:
-        """The user's notifications, newest first."""
         ...

@@ -1,0 +1,91 @@
+"""Token rotation and last-use bookkeeping: the rules, without storage.
+
+A rotation keeps the old token's item and marks it: `superseded_by` (the new token's id),
+`valid_until` (now + the overlap) and `family` (the first token's id, shared by every token of
+the rotation chain). The authorizer's one key read of the presented token then tells it all:
+current, still within its overlap, or reused after it (GitLab 16.3's reuse detection: the whole
+family is revoked).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sculptops.domain.errors import InvalidInput
+from sculptops.domain.tokens import StoredToken
+
+OVERLAP_MAX_SECONDS = 3600
+# last_used_at and last_used_ips are written at most this often per token: almost every
+# authorized request writes nothing.
+TOUCH_EVERY = timedelta(minutes=1)
+IPS_KEPT = 5  # IPs are personal data: only the few most recent distinct ones are kept
+IP_MAX = 45  # the longest textual IPv6 address
+
+
+class UseState(StrEnum):
+    CURRENT = "current"  # never rotated away
+    OVERLAP = "overlap"  # rotated away, its overlap not over: still works
+    REUSED = "reused"  # rotated away and presented after its overlap: reuse
+
+
+def use_state(token: StoredToken, now: datetime) -> UseState:
+    if token.superseded_by is None:
+        return UseState.CURRENT
+    if token.valid_until is not None and now < token.valid_until:
+        return UseState.OVERLAP
+    return UseState.REUSED
+
+
+def check_overlap(seconds: int | None) -> int:
+    """The overlap in seconds (0 when not given); InvalidInput naming the field."""
+    if seconds is None:
+        return 0
+    if isinstance(seconds, bool) or not 0 <= seconds <= OVERLAP_MAX_SECONDS:
+        raise InvalidInput("overlap_seconds", f"must be between 0 and {OVERLAP_MAX_SECONDS}")
+    return seconds
+
+
+def superseded(old: StoredToken, new_id: str, now: datetime, overlap_seconds: int) -> StoredToken:
+    """The old token as a rotation leaves it: replaced by `new_id`, valid for the overlap.
+
+    Its item stays until its own expiry (DynamoDB TTL), so that a reuse is detected as long as
+    the value could have been used at all.
+    """
+    return replace(
+        old,
+        family=old.family_id,
+        superseded_by=new_id,
+        valid_until=now + timedelta(seconds=overlap_seconds),
+    )
+
+
+def family_members(tokens: Iterable[StoredToken], family: str) -> list[StoredToken]:
+    """Every token of a rotation family: the first one (whose id is the family) and the rest."""
+    return [t for t in tokens if t.family_id == family]
+
+
+def touch_due(token: StoredToken, now: datetime) -> bool:
+    """Whether this use should be recorded: at most once per TOUCH_EVERY per token."""
+    return token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY
+
+
+def with_ip(ips: Iterable[str], ip: str | None) -> tuple[str, ...]:
+    """The most recent distinct IPs, newest first, at most IPS_KEPT, `ip` at the front."""
+    kept = [i for i in ips if i != ip]
+    if ip:
+        kept.insert(0, ip)
+    return tuple(kept[:IPS_KEPT])
+
+
+def clean_ip(value: str | None) -> str | None:
+    """A source IP as API Gateway gives it, or None for anything that cannot be one."""
+    if not value or len(value) > IP_MAX:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
