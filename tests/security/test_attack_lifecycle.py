@@ -144,3 +144,29 @@ def test_delete_self_accepts_a_trailing_slash() -> None:
             for m in getattr(r, "methods", ())
         }
         assert ("/self/", "DELETE") in paths and ("/self/", "GET") in paths
+
+
+def test_a_token_deleted_while_it_rotates_another_takes_the_new_one_along(
+    fake, monkeypatch
+) -> None:
+    jwt = session(fake, MEMBER, "demo")
+    x = _mint(fake, jwt, "stolen", days=3)
+    y = _mint(fake, jwt, "long", days=300)
+    rotate = fake.token_ledger.rotate
+
+    def owner_deletes_x_meanwhile(*args, **kwargs):
+        # The owner's delete lands after the rotation read X and before its write: the cascade
+        # looks for X's descendants before the new token exists.
+        fake.tokens.delete(jwt, x.token.id)
+        return rotate(*args, **kwargs)
+
+    monkeypatch.setattr(fake.token_ledger, "rotate", owner_deletes_x_meanwhile)
+    # When the stolen token rotates the long one while the owner deletes it
+    with pytest.raises(NotAuthenticated):
+        fake.tokens.rotate(_caller(fake, x.value), y.token.id, Rotation())
+    # Then no token made by that rotation survives
+    names = [t.name for t in fake.token_store.items.values() if t.owner == MEMBER]
+    survivors = [
+        t for t in fake.token_store.items.values() if t.owner == MEMBER and t.family == y.token.id
+    ]
+    assert all(t.id == y.token.id for t in survivors), names

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sculptops.domain import ids, token_format
-from sculptops.domain.errors import Conflict, Forbidden, NotFound
+from sculptops.domain.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from sculptops.domain.governance import AuditType, new_event
 from sculptops.domain.identity import Caller, CredentialKind
 from sculptops.domain.rotation import check_overlap, superseded
@@ -116,6 +116,11 @@ class TokenRotation:
         replaced = superseded(old, new.id, now, overlap)
         if not self._ledger.rotate(replaced, new, tenants, event):
             raise Conflict(f"token {token_id} was rotated or deleted meanwhile")
+        if minter is not None and self._tokens.get(minter.digest) is None:
+            # The rotating token was deleted or revoked while this rotation was written: its
+            # cascade may have looked before the new token existed. Undo, as create does.
+            self._tokens.delete(new)
+            raise NotAuthenticated("rotating-token-revoked")
         return Rotated(token=new, value=value, old=replaced)
 
     def _other_token(self, caller: Caller, old: StoredToken) -> StoredToken | None:
