@@ -8,7 +8,19 @@ from typing import Any
 from fastapi import APIRouter
 
 from sculptops.http.app import create_app
-from sculptops.http.routers import agents, catalog, credentials, executions, identity, tokens
+from sculptops.http.routers import (
+    admin_tokens,
+    agents,
+    audit,
+    catalog,
+    credentials,
+    executions,
+    identity,
+    members,
+    notifications,
+    token_policy,
+    tokens,
+)
 
 
 def all_routers() -> list[APIRouter]:
@@ -20,6 +32,11 @@ def all_routers() -> list[APIRouter]:
         *executions.routers,
         *agents.routers,
         *credentials.routers,
+        *members.routers,
+        *token_policy.routers,
+        *admin_tokens.routers,
+        *audit.routers,
+        *notifications.routers,
     ]
 
 
