@@ -11,6 +11,14 @@ SWAGGER_DIR := layers/core/python/sculptops/http/static/swagger
 SWAGGER_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
 SWAGGER_ASSETS := $(addprefix $(SWAGGER_DIR)/,$(SWAGGER_FILES))
 CHROMIUM := /usr/bin/chromium
+# The console (web/: its own package.json and lock), built by Vite into the core layer, whose
+# identity function serves it at / (http/console.py). Its typed client is generated from the
+# API's OpenAPI document, which `web/openapi.json` writes from the package.
+CONSOLE_DIR := layers/core/python/sculptops/http/static/console
+WEB_STAMP := web/node_modules/.installed
+WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/src/client -prune \
+	-o -path web/openapi.json -prune -o -type f -print 2>/dev/null)
+PACKAGE_SOURCES := $(shell find layers/core/python/sculptops -name '*.py' 2>/dev/null)
 PYTHON ?= python3
 PORT ?= 8000
 # pytest workers for `make test` (pytest-xdist; each test file stays on one worker). Most of the
@@ -22,7 +30,7 @@ export SLS_NOTIFICATIONS_MODE := off
 export SCARF_ANALYTICS := false
 
 .PHONY: run test check lint format types unit integration e2e deploy-tests dynamodb-local \
-	venv node swagger browser layers package deploy-local bench load reliability clean
+	venv node swagger console browser layers package deploy-local bench load reliability clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -46,6 +54,25 @@ $(SWAGGER_DIR)/%: $(NODE_STAMP)
 	@mkdir -p $(@D)
 	cp node_modules/swagger-ui-dist/$* $@
 
+## The console's production bundle (index.html, assets/*) into the core layer: `npm ci` in web/
+## when its lock changed, then `npm run build` when a source or the API's document changed.
+console: $(CONSOLE_DIR)/index.html
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Rewritten only when the document changed, so that an unrelated edit rebuilds nothing.
+web/openapi.json: $(STAMP) $(PACKAGE_SOURCES)
+	@$(PY) -c 'import json, sys; from sculptops.http.openapi import openapi_document; \
+	  json.dump(openapi_document(), sys.stdout)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; echo "wrote $@"; fi
+
+$(CONSOLE_DIR)/index.html: $(WEB_STAMP) web/openapi.json $(WEB_SOURCES)
+	npm run build --prefix web
+	@test -f $@ || { echo "npm run build wrote no $@"; exit 1; }
+	@touch $@
+
 ## Debian's chromium for the browser tests (tests/browser), installed with apt when missing.
 browser:
 	@test -x $(CHROMIUM) || { \
@@ -58,32 +85,32 @@ browser:
 	  fi; }
 
 ## The local stack on 127.0.0.1:$(PORT) (DYNAMODB=local for DynamoDB Local).
-run: $(STAMP) $(NODE_STAMP) swagger
+run: $(STAMP) $(NODE_STAMP) swagger console
 	$(VENV)/bin/sculptops serve --port $(PORT) --dynamodb $(or $(DYNAMODB),moto)
 
 ## The whole suite: unit, integration (moto, and DynamoDB Local where Java is present), e2e.
-test: $(STAMP) $(NODE_STAMP) swagger browser
+test: $(STAMP) $(NODE_STAMP) swagger console browser
 	$(VENV)/bin/pytest -n $(JOBS) --dist loadfile
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit
 
-integration: $(STAMP) $(NODE_STAMP) swagger
+integration: $(STAMP) $(NODE_STAMP) swagger console
 	$(VENV)/bin/pytest tests/integration
 
 ## The store adapters' integration tests against DynamoDB Local only.
 dynamodb-local: $(STAMP) $(NODE_STAMP)
 	$(VENV)/bin/pytest tests/integration -m dynamodb_local
 
-e2e: $(STAMP) $(NODE_STAMP) swagger
+e2e: $(STAMP) $(NODE_STAMP) swagger console
 	$(VENV)/bin/pytest tests/e2e
 
 ## The packaging checks and the rehearsal deploy (also part of `make test`).
-deploy-tests: $(STAMP) $(NODE_STAMP) swagger
+deploy-tests: $(STAMP) $(NODE_STAMP) swagger console
 	$(VENV)/bin/pytest tests/deploy
 
 ## The deps layer for python3.12 on x86_64 (manylinux wheels), into layers/deps/build.
-layers: $(STAMP) swagger
+layers: $(STAMP) swagger console
 	$(PY) layers/deps/build.py
 
 ## Package offline (no AWS credentials, no network) into .serverless/ for STAGE (default dev).
@@ -117,11 +144,11 @@ load: $(STAMP) $(NODE_STAMP)
 
 ## The long reliability tests only (contract fuzzing, state machines, load, rehearsal).
 reliability: $(STAMP) $(NODE_STAMP)
-	$(VENV)/bin/pytest -m slow
+	SCULPTOPS_TEST_BUDGET=full $(VENV)/bin/pytest -m slow
 
 ## The one gate before every commit.
 check: lint types test
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .serverless layers/deps/build \
-	  $(SWAGGER_DIR)
+	  $(SWAGGER_DIR) $(CONSOLE_DIR) web/node_modules web/openapi.json

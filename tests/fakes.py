@@ -325,14 +325,22 @@ class FakeLogStore:
         self.executions = executions
 
     def append_logs(
-        self, tenant: str, execution_id: str, agent_id: str, first_seq: int, lines: list[LogLine]
+        self,
+        tenant: str,
+        execution_id: str,
+        agent_id: str,
+        first_seq: int,
+        lines: list[LogLine],
+        written_at: datetime | None = None,
     ) -> int:
         current = self.executions._must(tenant, execution_id)
         if not may(Step.APPEND_LOGS, current, agent_id) or current.log_next_seq != first_seq:
             return after_refused_batch(current, agent_id, first_seq, len(lines))
         self.executions.lines[(tenant, execution_id)].extend(lines)
         last = first_seq + len(lines) - 1
-        self.executions._set(current, log_next_seq=last + 1)
+        self.executions._set(
+            current, log_next_seq=last + 1, log_written_at=written_at or lines[-1].ts
+        )
         return last + 1
 
     def read_logs(self, tenant: str, execution_id: str, after: int, limit: int) -> LogPage:

@@ -6,6 +6,8 @@ invoked asynchronously (functions/leaks/handler.py). Every answer waits for the 
 
 from mangum import Mangum
 
+from sculptops.aws import snapstart
+from sculptops.bootstrap import container
 from sculptops.http.app import create_app
 from sculptops.http.routers import credentials
 
@@ -13,3 +15,4 @@ app = create_app(credentials.routers, title="SculptOps credentials")
 # Outermost: the floor holds every answer, the input guard's 413 and 422 included.
 app.add_middleware(credentials.AnswerFloor, seconds=credentials.ANSWER_AFTER)
 handler = Mangum(app, lifespan="off")
+snapstart.enable(container)  # after a restore: new AWS clients, reseeded random

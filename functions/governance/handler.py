@@ -2,6 +2,8 @@
 
 from mangum import Mangum
 
+from sculptops.aws import snapstart
+from sculptops.bootstrap import container
 from sculptops.http.app import create_app
 from sculptops.http.routers import admin_tokens, audit, members, notifications, token_policy
 
@@ -16,3 +18,4 @@ app = create_app(
     title="SculptOps governance",
 )
 handler = Mangum(app, lifespan="off")
+snapstart.enable(container)  # after a restore: new AWS clients, reseeded random

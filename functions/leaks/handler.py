@@ -8,10 +8,13 @@ The event carries digests: it is never logged.
 import logging
 from typing import Any
 
+from sculptops.aws import snapstart
 from sculptops.bootstrap import container
-from sculptops.services.leaks import LeakBatch
+from sculptops.domain.leak_batches import LeakBatch
 
 log = logging.getLogger("sculptops.leaks")
+
+snapstart.enable(container)  # after a restore: new AWS clients, reseeded random
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:

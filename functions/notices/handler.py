@@ -4,9 +4,12 @@ import logging
 from dataclasses import asdict
 from typing import Any
 
+from sculptops.aws import snapstart
 from sculptops.bootstrap import container
 
 log = logging.getLogger("sculptops.notices")
+
+snapstart.enable(container)  # after a restore: new AWS clients, reseeded random
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:

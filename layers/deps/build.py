@@ -1,4 +1,5 @@
-"""Build the deps layer for the Lambda runtime: python3.12 on x86_64, manylinux wheels only.
+"""Build the deps layer for the Lambda runtime: python3.12 on arm64 (Graviton), manylinux
+aarch64 wheels only.
 
     python layers/deps/build.py            # -> layers/deps/build/python/...
     python layers/deps/build.py --force    # rebuild even if nothing changed
@@ -24,7 +25,8 @@ from pathlib import Path
 HERE = Path(__file__).parent
 TARGET = HERE / "build" / "python"
 REQUIREMENTS = HERE / "requirements.txt"
-PLATFORM = "manylinux2014_x86_64"
+# arm64 (aarch64): every function runs on Graviton (`architecture: arm64` in serverless.yml).
+PLATFORM = "manylinux2014_aarch64"
 PYTHON_VERSION = "3.12"
 IMPLEMENTATION = "cp"
 PROVIDED_BY_RUNTIME = (

@@ -45,6 +45,8 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 30_000
 # URLs that never leave the browser.
 LOCAL_SCHEMES = {"data", "blob", "about"}
+# What covers a masked value in a screenshot: a neutral grey (Playwright's default is magenta).
+MASK_COLOR = "#d1d5db"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -84,7 +86,9 @@ class BrowserPage:
         """
         self._shot_count += 1
         path = self.shots / f"{self._shot_count:02d}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=full_page, mask=list(mask))
+        self.page.screenshot(
+            path=str(path), full_page=full_page, mask=list(mask), mask_color=MASK_COLOR
+        )
         return path
 
     def _on_console(self, message: ConsoleMessage) -> None:

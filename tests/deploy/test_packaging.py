@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.deploy.conftest import REPORT
+from tests.iam import grants
 
 PUBLIC = {
     "/health",
@@ -17,7 +18,13 @@ PUBLIC = {
     "/api/v1/docs",
     "/api/v1/docs/assets/{name}",
     "/api/v1/credentials/revoke",
+    # The console (http/console.py): its page, its bundle's files, its sign-in settings.
+    "/",
+    "/assets/{name}",
+    "/console/config.json",
 }
+# The console's production bundle, JavaScript and CSS together, uncompressed: a few hundred kB.
+CONSOLE_BUDGET_BYTES = 400_000
 FUNCTIONS = [
     "authorizer",
     "identity",
@@ -114,7 +121,7 @@ def test_each_function_has_its_own_least_privilege_role(template: dict[str, Any]
         assert "Fn::GetAtt" in role, name
         roles.add(role["Fn::GetAtt"][0])
         assert fn["Properties"]["Runtime"] == "python3.12"
-        assert fn["Properties"]["Architectures"] == ["x86_64"]
+        assert fn["Properties"]["Architectures"] == ["arm64"]
     assert len(roles) == len(functions) == len(FUNCTIONS)
     for role_name in roles:
         role = template["Resources"][role_name]
@@ -176,19 +183,38 @@ def test_no_secret_is_written_into_the_template(template: dict[str, Any]) -> Non
 
 
 _WHEEL_OK = re.compile(
-    r"^Tag: (py3-none-any|py2\.py3-none-any|cp312-cp312-manylinux[\w.]*x86_64"
-    r"|cp3(7|8|9|10|11|12)-abi3-manylinux[\w.]*x86_64)$"
+    r"^Tag: (py3-none-any|py2\.py3-none-any|cp312-cp312-manylinux[\w.]*_aarch64"
+    r"|cp3(7|8|9|10|11|12)-abi3-manylinux[\w.]*_aarch64)$"
 )
+EM_AARCH64 = 183  # ELF e_machine of arm64 (EM_X86_64 is 62)
 
 
-def test_native_modules_are_built_for_cpython_312_on_x86_64(packaged: Path) -> None:
+def _elf_machine(data: bytes) -> int:
+    """e_machine of an ELF shared object: 2 bytes at offset 18, in the header's byte order."""
+    assert data[:4] == b"\x7fELF", "not an ELF file"
+    order = "little" if data[5] == 1 else "big"
+    return int.from_bytes(data[18:20], order)
+
+
+def test_elf_machine_reads_the_header() -> None:
+    header = bytearray(64)
+    header[:6] = b"\x7fELF\x02\x01"
+    header[18:20] = (62).to_bytes(2, "little")
+    assert _elf_machine(bytes(header)) == 62
+    header[18:20] = EM_AARCH64.to_bytes(2, "little")
+    assert _elf_machine(bytes(header)) == EM_AARCH64
+
+
+def test_native_modules_are_built_for_cpython_312_on_arm64(packaged: Path) -> None:
     with zipfile.ZipFile(packaged / "deps.zip") as z:
         names = z.namelist()
-        natives = [n for n in names if n.endswith(".so")]
+        natives = [n for n in names if n.endswith(".so") or ".so." in n]
         assert natives, "expected native modules (pydantic_core, cryptography, yaml)"
         for so in natives:
-            assert re.search(r"(cpython-312-x86_64-linux-gnu|abi3)\.so$", so), so
-            assert "aarch64" not in so and "darwin" not in so
+            # CPython 3.12's own ABI on aarch64, or the stable ABI (of an aarch64 wheel: below)
+            assert re.search(r"(cpython-312-aarch64-linux-gnu|abi3)\.so$", so), so
+            assert "x86_64" not in so and "darwin" not in so
+            assert _elf_machine(z.read(so)[:64]) == EM_AARCH64, f"{so} is not aarch64"
         wheels = [n for n in names if n.endswith(".dist-info/WHEEL")]
         for wheel in wheels:
             tags = [ln for ln in z.read(wheel).decode().splitlines() if ln.startswith("Tag:")]
@@ -221,37 +247,29 @@ def test_function_artifacts_hold_only_their_handler(packaged: Path) -> None:
             assert static + asset in names, f"{asset} is not in the core layer: run `make swagger`"
         bundle = z.read(static + "swagger/swagger-ui-bundle.js")
         assert len(bundle) > 500_000, "swagger-ui-bundle.js looks truncated"
+        # The console's build (`make console`): its page and hashed assets, text only, no maps.
+        console = static + "console/"
+        assert console + "index.html" in names, (
+            "the console is not in the core layer: `make console`"
+        )
+        assets = [n for n in names if n.startswith(console + "assets/")]
+        assert [n for n in assets if n.endswith(".js")], "the console has no JavaScript"
+        assert not [n for n in names if n.startswith(console) and n.endswith(".map")]
+        for name in assets:
+            z.read(name).decode("utf-8")  # text: served as such through API Gateway
+        code = sum(z.getinfo(n).file_size for n in assets if n.endswith((".js", ".css")))
+        assert code <= CONSOLE_BUDGET_BYTES, f"the console's JS+CSS is {code} bytes"
+        REPORT["console bundle"] = f"{code / 1e3:.0f} kB JS+CSS uncompressed ({len(assets)} files)"
         unzipped = sum(i.file_size for i in z.infolist())
     REPORT["core layer"] = (
         f"{(packaged / 'core.zip').stat().st_size / 1e3:.0f} kB zipped, {unzipped / 1e3:.0f} kB unzipped"
     )
 
 
-def _grants(template: dict[str, Any], role: str) -> dict[str, set[str]]:
-    """resource (table logical id, or `Table/index/name`) -> actions, for data statements."""
-    out: dict[str, set[str]] = {}
-    for policy in template["Resources"][role]["Properties"]["Policies"]:
-        for st in policy["PolicyDocument"]["Statement"]:
-            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
-            for res in st["Resource"]:
-                if "Fn::GetAtt" in res:
-                    key = res["Fn::GetAtt"][0]
-                elif "Fn::Sub" in res and "/index/" in str(res["Fn::Sub"]):
-                    sub = str(res["Fn::Sub"])
-                    key = (
-                        sub.split(".Arn}", maxsplit=1)[0].removeprefix("${")
-                        + sub.rsplit("}", maxsplit=1)[-1]
-                    )
-                else:
-                    continue
-                out.setdefault(key, set()).update(actions)
-    return out
-
-
 def test_governance_role_has_exactly_what_governance_uses(template: dict[str, Any]) -> None:
     # Given the governance function's role, then: its tables and index, these actions, no more.
-    grants = _grants(template, "GovernanceRole")
-    assert grants == {
+    governance = grants(template, "GovernanceRole")
+    assert governance == {
         "IdentityTable": {
             "dynamodb:GetItem",
             "dynamodb:PutItem",
@@ -271,24 +289,31 @@ def test_governance_role_has_exactly_what_governance_uses(template: dict[str, An
     # The authorizer reads by key (plus last use, the ticket's by_owner); it writes the
     # identity table only in reuse detection's transaction (audit events, notice, index
     # entries), and never queries it.
-    authorizer = _grants(template, "AuthorizerRole")
+    authorizer = grants(template, "AuthorizerRole")
     assert authorizer["IdentityTable"] == {
         "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
         "dynamodb:DeleteItem",
     }
+    assert authorizer["TokensTable"] == {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    }
     # The tokens function writes audit events and tenant index entries, never reads a list.
-    assert "dynamodb:Query" not in _grants(template, "TokensRole")["IdentityTable"]
+    assert "dynamodb:Query" not in grants(template, "TokensRole")["IdentityTable"]
 
 
 def test_notices_and_credentials_roles_have_exactly_what_they_use(template: dict[str, Any]) -> None:
     # The daily job: a Query per expiry day on its index, conditional puts of notices.
-    assert _grants(template, "NoticesRole") == {
+    assert grants(template, "NoticesRole") == {
         "TokensTable/index/by_expiry": {"dynamodb:Query"},
         "IdentityTable": {"dynamodb:PutItem"},
     }
     # The public route reads no table: it may only invoke the leaks worker (asynchronously).
-    assert _grants(template, "CredentialsRole") == {}
+    assert grants(template, "CredentialsRole") == {}
     statements = [
         st
         for policy in template["Resources"]["CredentialsRole"]["Properties"]["Policies"]
@@ -298,15 +323,16 @@ def test_notices_and_credentials_roles_have_exactly_what_they_use(template: dict
         ["logs:CreateLogStream", "logs:PutLogEvents"],
         ["lambda:InvokeFunction"],
     ]
+    # Through the worker's SnapStart alias only ($LATEST is never restored from a snapshot).
     (invoke,) = statements[1]["Resource"]
-    assert str(invoke["Fn::Sub"]).endswith(":function:sculptops-prod-leaks")
+    assert str(invoke["Fn::Sub"]).endswith(":function:sculptops-prod-leaks:snapstart")
     credentials = template["Resources"]["CredentialsLambdaFunction"]["Properties"]
     assert credentials["Environment"]["Variables"]["SCULPTOPS_LEAK_WORKER_FUNCTION"] == (
-        "sculptops-prod-leaks"
+        "sculptops-prod-leaks:snapstart"
     )
     # The worker: every digest by key (BatchGetItem), the revocation's transaction and the
     # minted tokens' deletes; never a scan, never a write to anything but these.
-    assert _grants(template, "LeaksRole") == {
+    assert grants(template, "LeaksRole") == {
         "TokensTable": {
             "dynamodb:BatchGetItem",
             "dynamodb:DeleteItem",
@@ -328,3 +354,54 @@ def test_notices_and_credentials_roles_have_exactly_what_they_use(template: dict
     tokens = template["Resources"]["TokensTable"]["Properties"]
     (index,) = [i for i in tokens["GlobalSecondaryIndexes"] if i["IndexName"] == "by_expiry"]
     assert index["Projection"]["ProjectionType"] == "INCLUDE"
+
+
+def test_every_function_is_published_with_snapstart_on_arm64(template: dict[str, Any]) -> None:
+    functions = _resources(template, "AWS::Lambda::Function")
+    aliases = _resources(template, "AWS::Lambda::Alias")
+    versions = _resources(template, "AWS::Lambda::Version")
+    assert len(functions) == len(FUNCTIONS)
+    for name, fn in functions.items():
+        props = fn["Properties"]
+        assert props["SnapStart"] == {"ApplyOn": "PublishedVersions"}, name
+        assert props["Architectures"] == ["arm64"], name
+        # A published version of it, and the alias `snapstart` on that version.
+        (version,) = [
+            v for v in versions.values() if v["Properties"]["FunctionName"] == {"Ref": name}
+        ]
+        # The version a deploy replaces is deleted, not retained with its snapshot cached.
+        assert "DeletionPolicy" not in version, name
+        (alias,) = [a for a in aliases.values() if a["Properties"]["FunctionName"] == {"Ref": name}]
+        assert alias["Properties"]["Name"] == "snapstart"
+        version_id = alias["Properties"]["FunctionVersion"]["Fn::GetAtt"][0]
+        assert template["Resources"][version_id]["Type"] == "AWS::Lambda::Version", name
+    for layer in _resources(template, "AWS::Lambda::LayerVersion").values():
+        assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+
+
+def test_the_api_the_authorizer_and_the_schedules_invoke_the_snapstart_alias(
+    template: dict[str, Any],
+) -> None:
+    # Never $LATEST (which SnapStart does not serve): the integrations' URIs end in
+    # `:snapstart/invocations`, as do the authorizer's, and the permissions name the alias.
+    for name, method in _resources(template, "AWS::ApiGateway::Method").items():
+        props = method["Properties"]
+        if props["HttpMethod"] == "OPTIONS":
+            continue
+        parts = props["Integration"]["Uri"]["Fn::Join"][1]
+        assert parts[-3:] == [":", "snapstart", "/invocations"], f"{name}: {parts}"
+    authorizer = template["Resources"]["AuthorizerApiGatewayAuthorizer"]
+    uri = authorizer["Properties"]["AuthorizerUri"]["Fn::Join"][1]
+    assert uri[-2] == {
+        "Fn::Join": [":", [{"Fn::GetAtt": ["AuthorizerLambdaFunction", "Arn"]}, "snapstart"]]
+    }
+    assert authorizer["DependsOn"] == "AuthorizerSnapStartLambdaAlias"
+    for name, permission in _resources(template, "AWS::Lambda::Permission").items():
+        target = permission["Properties"]["FunctionName"]
+        if "Ref" in target:
+            assert target["Ref"].endswith("SnapStartLambdaAlias"), name
+        else:
+            assert target["Fn::Join"][1][1] == "snapstart", name
+    for name, rule in _resources(template, "AWS::Events::Rule").items():
+        for target in rule["Properties"]["Targets"]:
+            assert target["Arn"]["Fn::Join"][1][1] == "snapstart", name

@@ -45,14 +45,20 @@ def _settings(endpoint: str | None) -> Settings:
     )
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("moto"),
-        pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local),
-    ]
-)
+# Moto is the default backend. DynamoDB Local (a JVM: slower per request, and the suite's
+# budget is five minutes) also runs the tests whose subject is what moto may get wrong: a
+# conditional write, a transaction, a write that must happen once. Races use `real_race`.
+MOTO_AND_DYNAMODB_LOCAL = [
+    pytest.param("moto"),
+    pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local),
+]
+on_dynamodb_local_too = pytest.mark.parametrize("backend", MOTO_AND_DYNAMODB_LOCAL, indirect=True)
+
+
+@pytest.fixture(params=["moto"])
 def backend(request: pytest.FixtureRequest) -> Iterator[Settings]:
-    """Settings pointing at fresh tables on moto or on DynamoDB Local."""
+    """Settings pointing at fresh tables on moto, or on DynamoDB Local for a test marked
+    `@on_dynamodb_local_too`."""
     if request.param == "moto":
         with mock_aws():
             settings = _settings(None)

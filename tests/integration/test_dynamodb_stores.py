@@ -8,6 +8,7 @@ from sculptops.domain.errors import NotAuthenticated
 from sculptops.domain.roles import Role
 from sculptops.services.tokens import NewToken
 from tests.conftest import session
+from tests.integration.conftest import on_dynamodb_local_too
 
 
 def _create(c, user="admin@demo", **kw):
@@ -61,6 +62,7 @@ def test_list_pages_newest_first_and_cursor_names_no_digest(real):
     assert seen == [f"t{i}" for i in reversed(range(7))]
 
 
+@on_dynamodb_local_too
 def test_delete_is_conditional_on_the_owner(real):
     created = _create(real)
     other = real.tokens.create(session(real, "viewer@demo"), NewToken(name="v")).token
@@ -73,6 +75,7 @@ def test_delete_is_conditional_on_the_owner(real):
         real.authenticator.authenticate(created.value)
 
 
+@on_dynamodb_local_too
 def test_recording_use_never_resurrects_a_deleted_token(real):
     created = _create(real)
     real.token_store.delete(created.token)
@@ -80,6 +83,7 @@ def test_recording_use_never_resurrects_a_deleted_token(real):
     assert real.token_store.get(created.token.digest) is None
 
 
+@on_dynamodb_local_too
 def test_revoke_all_deletes_more_than_a_batch_and_moves_the_watermark(real):
     for i in range(60):
         _create(real, name=f"t{i}")
@@ -91,6 +95,7 @@ def test_revoke_all_deletes_more_than_a_batch_and_moves_the_watermark(real):
     assert real.authenticator.authenticate(other.value).subject == "viewer@demo"
 
 
+@on_dynamodb_local_too
 def test_the_watermark_never_moves_back(real):
     now = real.clock.now()
     real.identity_store.revoke_tokens_before("admin@demo", now)

@@ -17,6 +17,7 @@ from sculptops.domain.executions import Status
 from sculptops.local import seed
 from sculptops.local.tables import create_tables
 from sculptops.services.executions import NewExecution
+from tests.budget import budget
 from tests.conftest import SETTINGS, session
 from tests.fakes import FakeClock, FakeJwtVerifier, fake_stores
 from tests.integration.conftest import _settings
@@ -111,7 +112,7 @@ class ExecutionLifecycle(RuleBasedStateMachine):
 
 
 ExecutionLifecycle.TestCase.settings = settings(
-    max_examples=10,
+    max_examples=budget(4, 10),
     stateful_step_count=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
@@ -128,6 +129,6 @@ class ExecutionLifecycleOnFakes(ExecutionLifecycle):
 
 
 ExecutionLifecycleOnFakes.TestCase.settings = settings(
-    max_examples=50, stateful_step_count=20, deadline=None
+    max_examples=budget(30, 100), stateful_step_count=20, deadline=None
 )
 test_execution_lifecycle_on_fakes = ExecutionLifecycleOnFakes.TestCase

@@ -14,6 +14,7 @@ from sculptops.local.seed import LOCAL_ID, PING_ID
 from sculptops.services.agents import RawLine
 from sculptops.services.executions import NewExecution
 from tests.conftest import session
+from tests.integration.conftest import on_dynamodb_local_too
 
 
 def run_request(**kw: object) -> NewExecution:
@@ -95,6 +96,7 @@ def test_trigger_validation(real, kw, field) -> None:
     assert exc.value.field == field
 
 
+@on_dynamodb_local_too
 def test_cancel_queued_at_once_and_running_via_the_agent(real) -> None:
     member = session(real, "member@demo")
     a = real.executions.trigger(member, run_request())
@@ -110,6 +112,7 @@ def test_cancel_queued_at_once_and_running_via_the_agent(real) -> None:
     assert real.agents.finish(agent, b.id, -15).status is Status.CANCELLED
 
 
+@on_dynamodb_local_too
 def test_claims_the_oldest_first(real) -> None:
     member = session(real, "member@demo")
     ids = []
@@ -181,6 +184,7 @@ def test_finish_and_cancel_race_to_one_terminal_status(real_race) -> None:
         assert final.status in (Status.SUCCESS, Status.CANCELLED)
 
 
+@on_dynamodb_local_too
 def test_a_resent_log_batch_is_stored_once(real) -> None:
     e = real.executions.trigger(session(real, "member@demo"), run_request())
     agent = agent_caller(real)
@@ -231,6 +235,7 @@ def test_long_lines_are_truncated_with_a_marker(real) -> None:
     assert lines[1].line == "short"
 
 
+@on_dynamodb_local_too
 def test_the_sweeper_fails_a_run_whose_agent_died(real) -> None:
     member = session(real, "member@demo")
     dead = real.executions.trigger(member, run_request())
@@ -253,6 +258,7 @@ def test_the_sweeper_fails_a_run_whose_agent_died(real) -> None:
     assert real.agents.sweep() == 0
 
 
+@on_dynamodb_local_too
 def test_heartbeat_extends_the_lease(real) -> None:
     e = real.executions.trigger(session(real, "member@demo"), run_request())
     agent = agent_caller(real)
@@ -263,6 +269,7 @@ def test_heartbeat_extends_the_lease(real) -> None:
     assert real.agents.sweep() == 0
 
 
+@on_dynamodb_local_too
 def test_idempotency_key(real) -> None:
     member = session(real, "member@demo")
     body = {"playbook_id": PING_ID, "inventory_id": LOCAL_ID}
@@ -288,6 +295,7 @@ def test_idempotency_key(real) -> None:
         real.idempotency.run(member, "bad key!", "create", body, action)
 
 
+@on_dynamodb_local_too
 def test_idempotency_in_flight_and_release_on_failure(real) -> None:
     member = session(real, "member@demo")
     started = threading.Event()

@@ -19,7 +19,7 @@ from sculptops.local import seed
 from sculptops.local.devidp import DevIdentityProvider
 from sculptops.local.gateway import build_gateway
 from sculptops.local.tables import create_tables
-from tests.integration.test_gateway_flow import bearer, token_for
+from tests.integration.test_gateway_flow import bearer, token_for, tokens_table_fault
 
 
 def _error(code: str, status: int = 400):
@@ -124,28 +124,28 @@ def _client_of(model: object):
 
 
 @pytest.mark.parametrize(
-    ("operation", "code", "status"),
+    ("operation", "code", "status", "path"),
     [
-        ("GetItem", "ThrottlingException", 400),
-        ("GetItem", "InternalServerError", 500),
-        ("Query", "ProvisionedThroughputExceededException", 400),
+        # A tenant's route: the token and the tenant in one BatchGetItem.
+        ("BatchGetItem", "ThrottlingException", 400, "/api/v1/demo/me"),
+        ("BatchGetItem", "InternalServerError", 500, "/api/v1/demo/me"),
+        # No tenant in the path: the token by GetItem.
+        ("GetItem", "ThrottlingException", 400, "/api/v1/me"),
+        ("GetItem", "InternalServerError", 500, "/api/v1/me"),
+        ("Query", "ProvisionedThroughputExceededException", 400, "/api/v1/demo/me"),
     ],
 )
-def test_read_faults_in_the_authorizer_deny_with_503(gw_with_idp, operation, code, status) -> None:
+def test_read_faults_in_the_authorizer_deny_with_503(
+    gw_with_idp, operation, code, status, path
+) -> None:
     client, _ = gw_with_idp
     admin = token_for("admin@demo")
-    c = container()
-    events = _client_of(c.token_store._m).meta.events
-    hook = _error(code, status)
-    events.register(f"before-call.dynamodb.{operation}", hook)
-    try:
-        r = client.get("/api/v1/demo/me", headers=bearer(admin))
-    finally:
-        events.unregister(f"before-call.dynamodb.{operation}", hook)
-    if operation == "GetItem":
-        assert r.status_code == 503
-    else:
+    with tokens_table_fault(operation, code, status):
+        r = client.get(path, headers=bearer(admin))
+    if operation == "Query":
         assert r.status_code == 200  # the authorizer never queries
+    else:
+        assert r.status_code == 503
 
 
 def test_a_500_on_the_execution_write_is_503_and_nothing_is_written(gw_with_idp) -> None:

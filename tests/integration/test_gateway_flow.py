@@ -7,9 +7,13 @@ does the same over HTTP against `sculptops serve`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 from starlette.testclient import TestClient
 
 from sculptops.bootstrap import container
@@ -203,15 +207,41 @@ def _client_of(model: object):
     return model._get_connection().connection.client  # type: ignore[attr-defined]
 
 
-def test_throttling_in_the_authorizer_is_503_never_an_allow(gw: TestClient) -> None:
+@contextmanager
+def tokens_table_fault(operation: str, code: str, status: int = 400) -> Iterator[None]:
+    """Every DynamoDB client of the process (the functions' pynamodb ones and the authorizer's
+    own botocore one) answers `operation` on the tokens table with this error."""
+    table = container().settings.tokens_table
+    original = BaseClient._make_api_call
+
+    def failing(self: Any, name: str, params: dict[str, Any]) -> Any:
+        touched = params.get("TableName") == table or table in (params.get("RequestItems") or {})
+        if name == operation and touched and self.meta.service_model.service_name == "dynamodb":
+            error = {"Code": code, "Message": "injected"}
+            raise ClientError(
+                {"Error": error, "ResponseMetadata": {"HTTPStatusCode": status}}, name
+            )
+        return original(self, name, params)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(BaseClient, "_make_api_call", failing)
+        yield
+
+
+@pytest.mark.parametrize(
+    ("operation", "path"),
+    [
+        ("BatchGetItem", "/api/v1/demo/tokens/"),  # a tenant's route: token and tenant at once
+        ("GetItem", "/api/tokens/"),  # the active tenant's route: the token alone first
+    ],
+)
+def test_throttling_in_the_authorizer_is_503_never_an_allow(
+    gw: TestClient, operation: str, path: str
+) -> None:
     admin = token_for("admin@demo")
-    c = container()
-    client = _client_of(c.token_store._m)
-    client.meta.events.register("before-call.dynamodb.GetItem", _throttle)
-    try:
-        r = gw.get("/api/v1/demo/tokens/", headers=bearer(admin))
-    finally:
-        client.meta.events.unregister("before-call.dynamodb.GetItem", _throttle)
+    assert gw.get(path, headers=bearer(admin)).status_code == 200
+    with tokens_table_fault(operation, "ProvisionedThroughputExceededException"):
+        r = gw.get(path, headers=bearer(admin))
     assert r.status_code == 503 and r.headers["retry-after"] == "1"
 
 

@@ -17,6 +17,7 @@ from sculptops.domain.identity import Caller, CredentialKind, Principal, Request
 from sculptops.domain.roles import Role
 from sculptops.services.tokens import NewToken
 from tests.fakes import FakeClock
+from tests.integration.conftest import on_dynamodb_local_too
 
 
 def jwt(c: Container, user_id: str, tenant: str = "demo") -> Caller:
@@ -25,6 +26,7 @@ def jwt(c: Container, user_id: str, tenant: str = "demo") -> Caller:
     return replace(caller, origin=RequestOrigin("198.51.100.1", "pytest", "rid-1"))
 
 
+@on_dynamodb_local_too
 def test_members_are_seeded_and_changed_in_one_transaction(real: Container) -> None:
     g = real.membership
     admin = jwt(real, "admin@demo")
@@ -53,6 +55,7 @@ def test_members_are_seeded_and_changed_in_one_transaction(real: Container) -> N
     ]
 
 
+@on_dynamodb_local_too
 def test_a_stale_membership_revision_conflicts_and_writes_nothing(real: Container) -> None:
     store = real.members
     _, revision = store.list_members("demo")
@@ -104,6 +107,7 @@ def test_tenant_tokens_one_query_newest_first_paginated_and_confined(real: Conta
     assert len(refused.tokens) == 5
 
 
+@on_dynamodb_local_too
 def test_admin_revoke_with_event_and_notification(real: Container) -> None:
     # viewer@demo belongs to demo only: the admin's revoke deletes the token
     g = real.admin_tokens
@@ -139,6 +143,7 @@ def test_an_admin_revoke_blocks_in_its_tenant_only(real: Container) -> None:
     assert [t.state for t in shown if t.token.id == created.token.id] == [TokenState.REVOKED]
 
 
+@on_dynamodb_local_too
 def test_a_once_key_lives_beside_the_notices_and_never_lists(real: Container) -> None:
     # Given a notice written once per key, twice
     from sculptops.domain import ids

@@ -16,6 +16,7 @@ from sculptops.domain.identity import RequestOrigin
 from sculptops.services.tokens import NewToken
 from tests.conftest import session
 from tests.fakes import FakeClock
+from tests.integration.conftest import on_dynamodb_local_too
 
 
 def test_a_new_token_is_found_by_its_expiry_day_and_agent_tokens_are_not(real: Container) -> None:
@@ -35,6 +36,7 @@ def test_a_new_token_is_found_by_its_expiry_day_and_agent_tokens_are_not(real: C
     assert expires_on(created.token.expires_at) == day.isoformat()
 
 
+@on_dynamodb_local_too
 def test_the_job_writes_each_notice_once_on_dynamodb(real: Container) -> None:
     real.tokens.create(session(real, "member@demo"), NewToken(name="ci", expires_in_days=3))
     first, second = real.expiry_notices.run(), real.expiry_notices.run()
@@ -52,6 +54,7 @@ def test_get_many_reads_found_digests_and_skips_unknown_and_duplicates(real: Con
     assert [t.id for t in found] == [created.token.id]
 
 
+@on_dynamodb_local_too
 def test_a_leaked_token_is_revoked_in_one_transaction_on_dynamodb(real: Container) -> None:
     created = real.tokens.create(session(real, "member@demo"), NewToken(name="ci"))
     assert isinstance(real.clock, FakeClock)

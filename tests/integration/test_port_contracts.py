@@ -29,13 +29,16 @@ NOW = datetime(2026, 11, 22, 12, 0, 0, 123000, tzinfo=UTC)
 LEASE = NOW + timedelta(seconds=60)
 
 
-@pytest.fixture(
-    params=[
-        "fake",
-        "moto",
-        pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local),
-    ]
+# Fakes and moto by default; DynamoDB Local too for the contracts about a conditional write,
+# a transaction or a write that happens once (`@on_all_three`), where moto could be wrong.
+on_all_three = pytest.mark.parametrize(
+    "s",
+    ["fake", "moto", pytest.param("dynamodb_local", marks=pytest.mark.dynamodb_local)],
+    indirect=True,
 )
+
+
+@pytest.fixture(params=["fake", "moto"])
 def s(request: pytest.FixtureRequest) -> Iterator[SimpleNamespace]:
     """Given the stores of one kind: fakes, or DynamoDB adapters on fresh tables."""
     if request.param == "fake":
@@ -72,6 +75,7 @@ def _lines(first: int, count: int, text: str = "line") -> list[LogLine]:
 # ---- executions ----
 
 
+@on_all_three
 def test_create_and_read_back_and_no_second_create(s):
     run = _run(1, extra_vars={"a": [1, "x"]}, tags=["t"], limit="web")
     s.execution_store.create(run)
@@ -98,6 +102,7 @@ def test_list_is_newest_first_filtered_and_paged(s):
     assert other.executions == []
 
 
+@on_all_three
 def test_claim_takes_the_oldest_queued_of_the_tenant_once(s):
     for n in (2, 1):
         s.execution_store.create(_run(n))
@@ -109,6 +114,7 @@ def test_claim_takes_the_oldest_queued_of_the_tenant_once(s):
     assert s.execution_store.claim_next("demo", "agt_1", NOW, LEASE) is None
 
 
+@on_all_three
 def test_heartbeat_and_finish_belong_to_the_holder_and_finish_happens_once(s):
     s.execution_store.create(_run(1))
     run = s.execution_store.claim_next("demo", "agt_1", NOW, LEASE)
@@ -129,6 +135,7 @@ def test_heartbeat_and_finish_belong_to_the_holder_and_finish_happens_once(s):
     assert s.execution_store.get("demo", run.id).status is Status.FAILED
 
 
+@on_all_three
 def test_cancel_queued_now_running_later_finished_never(s):
     s.execution_store.create(_run(1))
     s.execution_store.create(_run(2))
@@ -144,6 +151,7 @@ def test_cancel_queued_now_running_later_finished_never(s):
         s.execution_store.cancel("demo", _run(7).id, NOW)
 
 
+@on_all_three
 def test_an_expired_lease_fails_the_run_once_with_a_log_line(s):
     s.execution_store.create(_run(1))
     run = s.execution_store.claim_next("demo", "agt_1", NOW, LEASE)
@@ -161,6 +169,7 @@ def test_an_expired_lease_fails_the_run_once_with_a_log_line(s):
     assert s.execution_store.expired_leases(after, 10) == []
 
 
+@on_all_three
 def test_delete_only_a_finished_run_with_its_lines(s):
     s.execution_store.create(_run(1))
     run = s.execution_store.claim_next("demo", "agt_1", NOW, LEASE)
@@ -178,6 +187,7 @@ def test_delete_only_a_finished_run_with_its_lines(s):
 # ---- logs ----
 
 
+@on_all_three
 def test_log_batches_are_ordered_stored_once_and_held_by_the_agent(s):
     s.execution_store.create(_run(1))
     run = s.execution_store.claim_next("demo", "agt_1", NOW, LEASE)
@@ -221,6 +231,7 @@ def _record(fp: str = "f", expires: datetime = LEASE) -> IdempotentRecord:
     return IdempotentRecord(fingerprint=fp, in_flight=True, expires=expires)
 
 
+@on_all_three
 def test_a_key_is_claimed_once_and_read_back_to_the_second(s):
     assert s.idempotency_store.get("k") is None
     assert s.idempotency_store.claim("k", _record(), None)
@@ -229,6 +240,7 @@ def test_a_key_is_claimed_once_and_read_back_to_the_second(s):
     assert held == replace(_record(), expires=LEASE.replace(microsecond=0))
 
 
+@on_all_three
 def test_a_held_record_is_replaced_only_if_unchanged(s):
     s.idempotency_store.claim("k", _record(), None)
     held = s.idempotency_store.get("k")
@@ -364,6 +376,7 @@ def test_audit_events_read_back_newest_first_filtered_and_paged(s):
     ]
 
 
+@on_all_three
 def test_notices_are_the_user_s_own_and_a_once_key_writes_once(s):
     s.notification_store.put(_notice(1))
     assert s.notification_store.put(_notice(2), once_key="tok_2#expiring")
@@ -378,6 +391,7 @@ def test_notices_are_the_user_s_own_and_a_once_key_writes_once(s):
     ]
 
 
+@on_all_three
 def test_a_member_change_is_one_write_with_its_event_and_a_stale_revision_conflicts(s):
     from sculptops.local import seed
 
@@ -401,6 +415,7 @@ def test_a_member_change_is_one_write_with_its_event_and_a_stale_revision_confli
     ]
 
 
+@on_all_three
 def test_a_policy_is_written_with_its_event_and_never_creates_a_tenant(s):
     from sculptops.domain.identity import TokenPolicy
     from sculptops.local import seed
@@ -436,6 +451,7 @@ def test_the_ledger_creates_indexes_and_lists_tokens_newest_first(s):
     assert s.token_ledger.tenant_tokens("demo", None, 5).tokens == [_token(1)]
 
 
+@on_all_three
 def test_the_ledger_revokes_with_events_and_notice_all_or_nothing(s):
     for n in (1, 2, 3):
         s.token_ledger.create(_token(n), ["demo"], _event(n, "token.created"))
@@ -460,6 +476,7 @@ def test_the_ledger_revokes_with_events_and_notice_all_or_nothing(s):
         s.token_ledger.revoke([_token(n) for n in range(100)], [_event(1)])
 
 
+@on_all_three
 def test_revoke_all_moves_the_watermark_forward_only_and_always_records(s):
     from sculptops.local import seed
 

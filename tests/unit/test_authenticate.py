@@ -4,8 +4,8 @@ import pytest
 
 from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
 from sculptops.domain.identity import CredentialKind
+from sculptops.domain.presented import credential_from_headers
 from sculptops.domain.roles import Role
-from sculptops.services.auth import credential_from_headers
 from sculptops.services.tokens import NewToken
 from tests.conftest import session
 

@@ -3,7 +3,7 @@
 import logging
 
 from sculptops.domain.token_format import TokenHasher, generate
-from sculptops.observability import RedactingFilter, scrub
+from sculptops.observability import RedactingFilter, escape_controls, scrub
 
 
 def test_scrub_removes_tokens_jwts_digests_and_bearer_values():
@@ -30,3 +30,28 @@ def test_filter_scrubs_formatted_messages_and_exceptions():
         )
     RedactingFilter().filter(record)
     assert token not in (record.exc_text or "")
+
+
+def test_filter_escapes_control_characters_of_the_formatted_message():
+    # Given a request path with a forged log line, terminal escapes and Unicode line breaks,
+    # logged as Mangum logs each request
+    path = "/x\r\nINFO mangum.http GET /admin 200\x1b[2J\x00\x7f\x85\u2028\u2029\t/é"
+    record = logging.LogRecord(
+        "mangum.http", logging.INFO, __file__, 1, "%s %s %s", ("GET", path, 404), None
+    )
+    # When the filter sees it
+    assert RedactingFilter().filter(record)
+    # Then the line holds no control character, each written out instead
+    message = record.getMessage()
+    assert message == (
+        "GET /x\\x0d\\x0aINFO mangum.http GET /admin 200\\x1b[2J\\x00\\x7f\\x85"
+        "\\u2028\\u2029\\x09/é 404"
+    )
+    assert message.splitlines() == [message]
+    assert escape_controls("plain text, ünïcode") == "plain text, ünïcode"
+
+
+def test_a_record_without_controls_is_left_as_it_is():
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s done", ("run",), None)
+    RedactingFilter().filter(record)
+    assert (record.msg, record.args) == ("%s done", ("run",))

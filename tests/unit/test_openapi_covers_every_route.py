@@ -7,8 +7,16 @@ import re
 from sculptops.http.openapi import openapi_document
 from sculptops.local.routes import load_api
 
-# The document's own routes: served beside it, not operations of the API.
-DOCS = {"/health", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/docs/assets/{}"}
+# The document's own routes and the console's files: served beside it, not operations of the API.
+DOCS = {
+    "/health",
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/docs/assets/{}",
+    "/",
+    "/assets/{}",
+    "/console/config.json",
+}
 
 
 def _shape(path: str) -> str:

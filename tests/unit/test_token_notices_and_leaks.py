@@ -18,18 +18,18 @@ from sculptops.domain.errors import InvalidInput, Unavailable
 from sculptops.domain.expiry_notices import NoticeKind
 from sculptops.domain.governance import AuditType
 from sculptops.domain.identity import Caller, CredentialKind, RequestOrigin
-from sculptops.domain.roles import Role
-from sculptops.domain.tokens import StoredToken
-from sculptops.http.expiration_header import expiration_value
-from sculptops.local import seed
-from sculptops.local.waf import RequestLimiter
-from sculptops.services.leaks import (
+from sculptops.domain.leak_batches import (
     MAX_LENGTH,
     MAX_PAYLOAD_BYTES,
     MAX_VALUES,
     LeakBatch,
     encode_batch,
 )
+from sculptops.domain.roles import Role
+from sculptops.domain.tokens import StoredToken
+from sculptops.http.expiration_header import expiration_value
+from sculptops.local import seed
+from sculptops.local.waf import RequestLimiter
 from sculptops.services.tokens import NewToken
 from sculptops.settings import Settings, SettingsError
 from tests.conftest import SETTINGS, session

@@ -9,10 +9,10 @@ from sculptops.domain.executions import Status
 from sculptops.local.seed import LOCAL_ID, PING_ID
 from sculptops.services.agents import RawLine
 from sculptops.services.executions import (
-    POLL_FLOWING_MS,
-    POLL_IDLE_MS,
-    POLL_QUEUED_MS,
+    POLL_MAX_MS,
+    POLL_MIN_MS,
     NewExecution,
+    poll_after_ms,
 )
 from tests.conftest import session
 
@@ -128,10 +128,10 @@ def test_cancel_of_an_unknown_run_is_not_found(c, member):
 
 
 def test_logs_page_through_lines_and_say_when_to_poll_again(c, member, agent):
-    # Given a queued run: no lines, poll slowly
+    # Given a queued run: no lines, poll soon (an idle agent takes it within ~2 s)
     run = c.executions.trigger(member, RUN)
     view = c.executions.logs(member, run.id, 0, 100)
-    assert view.lines == [] and not view.complete and view.poll_after_ms == POLL_QUEUED_MS
+    assert view.lines == [] and not view.complete and view.poll_after_ms == POLL_MIN_MS
     # Given it runs and wrote five lines
     c.agents.claim(agent)
     c.agents.append_logs(agent, run.id, 1, [RawLine(f"line {i}") for i in range(1, 6)])
@@ -141,9 +141,10 @@ def test_logs_page_through_lines_and_say_when_to_poll_again(c, member, agent):
     assert first.poll_after_ms == 0 and not first.complete
     # When caught up while running: poll soon
     rest = c.executions.logs(member, run.id, 2, 100)
-    assert [ln.seq for ln in rest.lines] == [3, 4, 5] and rest.poll_after_ms == POLL_FLOWING_MS
+    assert [ln.seq for ln in rest.lines] == [3, 4, 5] and rest.poll_after_ms == POLL_MIN_MS
+    c.clock.advance(seconds=3)
     idle = c.executions.logs(member, run.id, 5, 100)
-    assert idle.lines == [] and idle.next == 5 and idle.poll_after_ms == POLL_IDLE_MS
+    assert idle.lines == [] and idle.next == 5 and idle.poll_after_ms == 2000
     # When finished and caught up: complete
     c.agents.finish(agent, run.id, 0)
     done = c.executions.logs(member, run.id, 5, 100)
@@ -193,3 +194,59 @@ def test_agent_tokens_reach_no_human_route(c, member, agent):
     ):
         with pytest.raises(Forbidden):
             call()
+
+
+@pytest.mark.parametrize(
+    ("quiet_ms", "poll"),
+    [
+        (0, 500),
+        (999, 500),
+        (1000, 1000),
+        (1999, 1000),
+        (2000, 2000),
+        (3999, 2000),
+        (4000, 4000),
+        (600_000, 4000),
+        (10**9, 4000),
+    ],
+)
+def test_the_poll_wait_doubles_with_quiet_up_to_four_seconds(quiet_ms, poll):
+    assert poll_after_ms(quiet_ms) == poll
+
+
+def test_a_follower_of_a_quiet_run_backs_off_and_snaps_back_on_output(c, member, agent):
+    # Given a running run that printed one line, then nothing
+    run = c.executions.trigger(member, RUN)
+    c.agents.claim(agent)
+    c.agents.append_logs(agent, run.id, 1, [RawLine("TASK [wait]")])
+    assert c.executions.logs(member, run.id, 0, 100).poll_after_ms == POLL_MIN_MS
+    # When a follower honours each answer while it stays quiet: the waits double to the cap
+    waits = []
+    for _ in range(7):
+        wait = c.executions.logs(member, run.id, 1, 100).poll_after_ms
+        waits.append(wait)
+        c.clock.advance(milliseconds=wait)
+    assert waits == [500, 500, 1000, 2000, 4000, 4000, 4000]
+    # When the run prints again: back to the minimum, and the quiet time counts from there
+    c.agents.append_logs(agent, run.id, 2, [RawLine("ok: [localhost]")])
+    assert c.executions.logs(member, run.id, 1, 100).poll_after_ms == POLL_MIN_MS
+    assert c.executions.logs(member, run.id, 2, 100).poll_after_ms == POLL_MIN_MS
+    c.clock.advance(seconds=1)
+    assert c.executions.logs(member, run.id, 2, 100).poll_after_ms == 1000
+
+
+def test_a_started_run_without_output_counts_its_quiet_from_its_start(c, member, agent):
+    run = c.executions.trigger(member, RUN)
+    c.clock.advance(seconds=30)  # queued a long time: the wait is capped
+    assert c.executions.logs(member, run.id, 0, 100).poll_after_ms == POLL_MAX_MS
+    c.agents.claim(agent)  # it starts: quiet from now
+    assert c.executions.logs(member, run.id, 0, 100).poll_after_ms == POLL_MIN_MS
+
+
+def test_a_ten_minute_quiet_run_costs_a_follower_half_the_polls():
+    # Before: every 2 s while idle (300 polls); now: 0, 0.5, 1, 2, 4, then every 4 s.
+    polls, t = 0, 0
+    while t < 600_000:
+        polls += 1
+        t += poll_after_ms(t)
+    assert polls == 153  # against 300

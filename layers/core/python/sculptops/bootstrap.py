@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from sculptops.adapters.dynamodb.stores import Stores, dynamodb_stores
 from sculptops.adapters.outbound import event_publisher_for, leak_dispatcher_for
-from sculptops.domain import stream_ticket
 from sculptops.domain.token_format import TokenHasher
 from sculptops.ports import (
     AccessTokenVerifier,
@@ -164,13 +163,14 @@ def build(
         )
     # Imported here rather than at the top: the authorizer imports this module on its cold start
     # and uses none of these.
+    from sculptops.domain.leak_batches import LeakBatch
     from sculptops.services.admin_tokens import AdminTokenService
     from sculptops.services.agents import AgentService
     from sculptops.services.audit import AuditService
     from sculptops.services.catalog import CatalogService
     from sculptops.services.executions import ExecutionService
     from sculptops.services.idempotency import IdempotencyService
-    from sculptops.services.leaks import LeakBatch, LeakedTokenService, LeakIntake
+    from sculptops.services.leaks import LeakedTokenService, LeakIntake
     from sculptops.services.members import MemberService
     from sculptops.services.notices import ExpiryNoticeService
     from sculptops.services.notifications import NotificationService
@@ -196,12 +196,8 @@ def build(
             real=bool(missing),
         )
     authenticator = Authenticator(
-        config=AuthConfig(
-            token_prefix=settings.token_prefix,
-            agent_prefix=settings.agent_token_prefix,
-            stream_ticket_key=(
-                stream_ticket.derive_key(settings.token_pepper) if settings.token_pepper else None
-            ),
+        config=AuthConfig.of(
+            settings.token_prefix, settings.agent_token_prefix, settings.token_pepper
         ),
         tokens=token_store,
         identities=identity_store,

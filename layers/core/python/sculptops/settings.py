@@ -71,6 +71,16 @@ def _provider_url(name: str, value: str | None) -> str | None:
     return value
 
 
+# A client id or a scope list: what an OAuth client may send (RFC 6749 appendix A), bounded.
+_OAUTH_TEXT_RE = re.compile(r"^[\x20-\x7e]{1,255}$")
+
+
+def _text_setting(name: str, value: str | None) -> str | None:
+    if value is not None and not _OAUTH_TEXT_RE.fullmatch(value):
+        raise SettingsError(f"{name} must be 1 to 255 printable ASCII characters")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     stage: str = "local"
@@ -103,6 +113,14 @@ class Settings:
     # stack, which has no asynchronous invocation).
     leak_worker: str = "lambda"
     leak_worker_function: str = "sculptops-local-leaks"
+    # The console's sign-in (authorization code + PKCE, a public client): where the browser
+    # goes, what it asks for (GET /console/config.json). No default for the endpoints: every
+    # provider puts them at its own paths (its discovery document names them).
+    oidc_authorization_endpoint: str | None = None
+    oidc_token_endpoint: str | None = None
+    oidc_end_session_endpoint: str | None = None
+    console_client_id: str | None = None
+    console_scope: str = "openid profile email"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -128,7 +146,7 @@ class Settings:
         if events not in {"eventbridge", "log"}:
             raise SettingsError("SCULPTOPS_EVENTS must be eventbridge or log")
         event_bus = e.get("SCULPTOPS_EVENT_BUS") or "default"
-        if not _BUS_RE.match(event_bus):
+        if not _BUS_RE.fullmatch(event_bus):
             raise SettingsError("SCULPTOPS_EVENT_BUS must be an EventBridge bus name")
         leak_worker = e.get("SCULPTOPS_LEAK_WORKER", "lambda")
         if leak_worker not in {"lambda", "thread"}:
@@ -162,4 +180,22 @@ class Settings:
             event_bus=event_bus,
             leak_worker=leak_worker,
             leak_worker_function=e.get("SCULPTOPS_LEAK_WORKER_FUNCTION") or f"{prefix}-leaks",
+            oidc_authorization_endpoint=_provider_url(
+                "SCULPTOPS_OIDC_AUTHORIZATION_ENDPOINT",
+                e.get("SCULPTOPS_OIDC_AUTHORIZATION_ENDPOINT") or None,
+            ),
+            oidc_token_endpoint=_provider_url(
+                "SCULPTOPS_OIDC_TOKEN_ENDPOINT", e.get("SCULPTOPS_OIDC_TOKEN_ENDPOINT") or None
+            ),
+            oidc_end_session_endpoint=_provider_url(
+                "SCULPTOPS_OIDC_END_SESSION_ENDPOINT",
+                e.get("SCULPTOPS_OIDC_END_SESSION_ENDPOINT") or None,
+            ),
+            console_client_id=_text_setting(
+                "SCULPTOPS_CONSOLE_CLIENT_ID", e.get("SCULPTOPS_CONSOLE_CLIENT_ID") or None
+            ),
+            console_scope=_text_setting(
+                "SCULPTOPS_CONSOLE_SCOPE", e.get("SCULPTOPS_CONSOLE_SCOPE") or None
+            )
+            or "openid profile email",
         )

@@ -24,7 +24,8 @@ from typing import Any
 from sculptops.domain import caller_context
 from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
 from sculptops.domain.identity import CredentialKind, RequestOrigin
-from sculptops.services.auth import Authenticator, credential_from_headers, stream_ticket_in
+from sculptops.domain.presented import credential_from_headers, stream_ticket_in
+from sculptops.services.auth import Authenticator
 
 log = logging.getLogger("sculptops.authorizer")
 
@@ -121,14 +122,16 @@ def authorize(authenticator: Authenticator, event: Mapping[str, Any]) -> dict[st
                 ticket, tenant_ref(event), execution_id
             )
         else:
-            principal = authenticator.authenticate(
-                credential_from_headers(_headers(event)), _origin(event)
+            tenant = tenant_ref(event)
+            # A personal token on a tenant's route: the token and that tenant in one request.
+            principal, read = authenticator.identify(
+                credential_from_headers(_headers(event)), _origin(event), tenant
             )
             subject = principal.subject
             resource = str(event.get("resource") or "")
             if principal.kind is CredentialKind.AGENT and not _AGENT_ROUTES.match(resource):
                 raise Forbidden("agent tokens reach only the agent protocol")
-            caller = authenticator.act_in(principal, tenant_ref(event))
+            caller = authenticator.act_in(principal, tenant, read)
     except NotAuthenticated as exc:
         log.info("authentication refused: %s", exc.reason)
         raise Exception(UNAUTHORIZED) from None

@@ -18,8 +18,8 @@ VARS_MAX_BYTES = 64 * 1024
 # recurses once per level (RecursionError), and aliases are how "billion laughs" expands.
 YAML_DEPTH_MAX = 64
 YAML_NODES_MAX = 100_000
-_HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._:-]{0,252})$")
-_VAR_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_HOST_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,252}")
+_VAR_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def validate_vars(value: Any, field_name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidInput(field_name, "must be a JSON object")
     for key in value:
-        if not isinstance(key, str) or not _VAR_NAME_RE.match(key):
+        if not isinstance(key, str) or not _VAR_NAME_RE.fullmatch(key):
             raise InvalidInput(field_name, f"{key!r} is not a valid variable name")
     try:
         encoded = json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
@@ -151,7 +151,7 @@ def validate_hosts(hosts: list[Host]) -> list[Host]:
         raise InvalidInput("hosts", f"at most {HOSTS_MAX} hosts")
     seen = set()
     for i, host in enumerate(hosts):
-        if not _HOST_RE.match(host.name):
+        if not _HOST_RE.fullmatch(host.name):
             raise InvalidInput(f"hosts.{i}.name", "must be a hostname or an address")
         if host.name in seen:
             raise InvalidInput(f"hosts.{i}.name", f"{host.name} is listed twice")

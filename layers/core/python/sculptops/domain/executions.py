@@ -57,6 +57,8 @@ class Execution:
     cancel_requested: bool = False
     log_next_seq: int = 1
     error: str | None = None
+    # When the last batch of lines was stored (server time): how long the run has been quiet.
+    log_written_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from enum import Enum
 from sculptops.domain.errors import Conflict, InvalidInput
 
 KEY_TTL = timedelta(hours=24)
-_KEY_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,255}$")
+_KEY_RE = re.compile(r"[A-Za-z0-9_.:-]{1,255}")
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,6 @@ def in_progress() -> Conflict:
 
 
 def validate_key(key: str) -> str:
-    if not _KEY_RE.match(key):
+    if not _KEY_RE.fullmatch(key):
         raise InvalidInput("Idempotency-Key", "1-255 characters: letters, digits, _ . : -")
     return key

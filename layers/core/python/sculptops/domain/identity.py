@@ -13,12 +13,12 @@ from sculptops.observability import scrub
 
 # Path segments that can never be a tenant slug, since they are routes of their own.
 RESERVED_SLUGS = frozenset({"active", "me", "docs", "openapi.json", "health", "dev"})
-_SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+_SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 ACTIVE = "active"
 
 
 def is_valid_slug(slug: str) -> bool:
-    return bool(_SLUG_RE.match(slug)) and slug not in RESERVED_SLUGS
+    return bool(_SLUG_RE.fullmatch(slug)) and slug not in RESERVED_SLUGS
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,7 @@ class StreamTickets:
         """
         if len(value) > MAX_LENGTH:
             raise NotAuthenticated("malformed")
-        m = _FORMAT.match(value)
+        m = _FORMAT.fullmatch(value)
         if m is None:
             raise NotAuthenticated("malformed")
         payload, mac = m.group(1), m.group(2)

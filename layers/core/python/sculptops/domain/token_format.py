@@ -22,7 +22,7 @@ _BODY_RE = re.compile(rf"^[0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}}$")
 
 def validate_prefix(prefix: str) -> str:
     """A prefix is lower-case letters and digits ending in an underscore, e.g. `ag_live_`."""
-    if not _PREFIX_RE.match(prefix) or len(prefix) > 20:
+    if not _PREFIX_RE.fullmatch(prefix) or len(prefix) > 20:
         raise ValueError(f"token prefix {prefix!r} must look like 'ag_live_'")
     return prefix
 
@@ -50,7 +50,7 @@ def is_well_formed(value: str, prefix: str) -> bool:
     if not value.startswith(prefix):
         return False
     body = value[len(prefix) :]
-    if not _BODY_RE.match(body):
+    if not _BODY_RE.fullmatch(body):
         return False
     random_part, check = body[:RANDOM_LENGTH], body[RANDOM_LENGTH:]
     return hmac.compare_digest(checksum(random_part), check)

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from sculptops import observability
+from sculptops.local.devidp import CONSOLE_CLIENT_ID
 from sculptops.local.dynamodb import Backend, start_backend, stop_process
 from sculptops.local.embedded_agents import start_agents
 
@@ -123,6 +125,10 @@ def local_environment(endpoint: str, base_url: str) -> dict[str, str]:
         "SCULPTOPS_STAGE": "local",
         "SCULPTOPS_DYNAMODB_ENDPOINT": endpoint,
         "SCULPTOPS_OIDC_ISSUER": f"{base_url}/dev/oidc",
+        # The console signs in at the dev identity provider, on this same origin.
+        "SCULPTOPS_OIDC_AUTHORIZATION_ENDPOINT": f"{base_url}/dev/oidc/authorize",
+        "SCULPTOPS_OIDC_TOKEN_ENDPOINT": f"{base_url}/dev/oidc/token",
+        "SCULPTOPS_CONSOLE_CLIENT_ID": CONSOLE_CLIENT_ID,
         # No EventBridge here: events are logged, and shown at GET /dev/events.
         "SCULPTOPS_EVENTS": "log",
         # No asynchronous Lambda invocation here: leaked tokens are revoked by a thread.
@@ -198,6 +204,7 @@ def banner(stack: LocalStack, dynamodb: str) -> str:
     return f"""
 SculptOps local stack is up on {url}  (DynamoDB: {dynamodb}; Ctrl-C stops it)
 
+  Console      {url}/  (sign in as a seeded user)
   Swagger UI   {url}/api/v1/docs
   A token for admin@demo (valid {DEMO_TOKEN_DAYS} days; created for this run only):
 
@@ -243,6 +250,9 @@ def serve(
     check_bind_address(host, allow_remote)
     check_port_free(host, port)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    # From the first line on: credentials redacted, control characters (a request path may
+    # carry them to Mangum's request log) escaped.
+    observability.configure("INFO")
     logging.getLogger("mangum.http").addFilter(QuietIdleClaims())
     for noisy in ("werkzeug", "botocore", "pynamodb", "moto"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

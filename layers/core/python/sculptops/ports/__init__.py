@@ -12,7 +12,13 @@ from sculptops.ports.governance import (
     PolicyStore,
     TokenLedger,
 )
-from sculptops.ports.identity import AccessTokenVerifier, Clock, IdentityStore, TokenStore
+from sculptops.ports.identity import (
+    AccessTokenVerifier,
+    Clock,
+    IdentityStore,
+    TokenStore,
+    TokenTenantReader,
+)
 from sculptops.ports.notices import EventPublisher, LeakDispatcher, TokenLookup
 from sculptops.ports.runs import (
     AgentStore,
@@ -40,4 +46,5 @@ __all__ = [
     "TokenLedger",
     "TokenLookup",
     "TokenStore",
+    "TokenTenantReader",
 ]

@@ -49,6 +49,13 @@ class TokenStore(Protocol):
         ...
 
 
+class TokenTenantReader(Protocol):
+    def token_and_tenant(self, digest: str, slug: str) -> tuple[StoredToken | None, Tenant | None]:
+        """The token by digest and the tenant by slug, both strongly consistent and by primary
+        key, in one request (DynamoDB: one BatchGetItem across both tables)."""
+        ...
+
+
 class IdentityStore(Protocol):
     def get_user(self, user_id: str) -> User | None:
         """Strongly consistent read of a user with their memberships."""

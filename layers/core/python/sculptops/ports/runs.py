@@ -105,11 +105,18 @@ class LogStore(Protocol):
     `log_next_seq` is the next expected seq), so each call also reads or conditions on it."""
 
     def append_logs(
-        self, tenant: str, execution_id: str, agent_id: str, first_seq: int, lines: list[LogLine]
+        self,
+        tenant: str,
+        execution_id: str,
+        agent_id: str,
+        first_seq: int,
+        lines: list[LogLine],
+        written_at: datetime | None = None,
     ) -> int:
         """Store a batch of lines numbered from first_seq, if the run is running on this agent
         and first_seq is its next expected seq; returns the next expected seq. A resent batch
-        is stored once (`domain.logs.after_refused_batch`); NotFound for no such run."""
+        is stored once (`domain.logs.after_refused_batch`); NotFound for no such run. The run's
+        `log_written_at` becomes `written_at` (default: the last line's `ts`)."""
         ...
 
     def read_logs(self, tenant: str, execution_id: str, after: int, limit: int) -> LogPage:

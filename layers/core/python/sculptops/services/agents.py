@@ -167,6 +167,7 @@ class AgentService:
                     agent_id,
                     1,
                     [LogLine(1, now, Level.ERROR, f"SculptOps: {why}")],
+                    written_at=now,
                 )
                 self._executions.finish(tenant, execution.id, agent_id, Status.FAILED, -1, now)
             except Conflict:
@@ -199,7 +200,9 @@ class AgentService:
             )
             for i, raw in enumerate(lines)
         ]
-        return self._logs.append_logs(tenant, execution_id, agent_id, first_seq, numbered)
+        return self._logs.append_logs(
+            tenant, execution_id, agent_id, first_seq, numbered, written_at=now
+        )
 
     def finish(self, caller: Caller, execution_id: str, exit_code: int) -> Execution:
         """running -> success (exit 0), failed, or cancelled (if a cancel was requested)."""

@@ -16,23 +16,28 @@ from sculptops.domain.identity import (
     CredentialKind,
     Principal,
     RequestOrigin,
+    Tenant,
     User,
     is_valid_slug,
 )
+from sculptops.domain.presented import looks_like_jwt
 from sculptops.domain.roles import Role
 from sculptops.domain.rotation import UseState, clean_ip, use_state
-from sculptops.domain.stream_ticket import StreamTicket
+from sculptops.domain.stream_ticket import StreamTicket, derive_key
+from sculptops.domain.tokens import StoredToken
 from sculptops.observability import scrub
-from sculptops.ports import AccessTokenVerifier, Clock, IdentityStore, TokenLedger, TokenStore
+from sculptops.ports import (
+    AccessTokenVerifier,
+    Clock,
+    IdentityStore,
+    TokenLedger,
+    TokenStore,
+    TokenTenantReader,
+)
 from sculptops.services.stream_access import StreamAccess
 from sculptops.services.token_use import TokenUse
 
 log = logging.getLogger(__name__)
-
-# The one route a stream ticket opens, on both surfaces (API Gateway resource paths), GET only.
-STREAM_RESOURCES = frozenset(
-    {"/api/v1/{tenant_id}/executions/{id}/logs/stream", "/api/executions/{id}/logs/stream"}
-)
 
 
 @dataclass(frozen=True)
@@ -42,40 +47,20 @@ class AuthConfig:
     # Derived from the token pepper (domain.stream_ticket.derive_key); None: no stream tickets.
     stream_ticket_key: bytes | None = field(default=None, repr=False)
 
-
-def credential_from_headers(headers: Mapping[str, str | None]) -> str | None:
-    """The credential in `Authorization: Bearer` or `X-API-Key`, header names in any case."""
-    lowered = {k.lower(): v for k, v in headers.items() if v is not None}
-    auth = lowered.get("authorization")
-    if auth is not None:
-        scheme, _, value = auth.strip().partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            return None
-        return value.strip()
-    api_key = lowered.get("x-api-key")
-    if api_key is not None and api_key.strip():
-        return api_key.strip()
-    return None
+    @classmethod
+    def of(cls, token_prefix: str, agent_prefix: str, pepper: bytes | None) -> AuthConfig:
+        """The prefixes, and the stream tickets' key derived from the token pepper (none
+        without a pepper: stream URLs are then refused)."""
+        return cls(token_prefix, agent_prefix, derive_key(pepper) if pepper else None)
 
 
-def stream_ticket_in(
-    method: str | None, resource: str | None, query: Mapping[str, list[str]] | None
-) -> str | None:
-    """The `ticket` query parameter of a GET on a run's log stream; None on any other request.
+@dataclass(frozen=True)
+class TenantRead:
+    """The request's tenant as read together with the token (one request): `tenant` is None
+    when no such tenant exists. `act_in` uses it for that slug instead of reading again."""
 
-    A ticket given twice is returned as an empty string, which no ticket matches.
-    """
-    if method != "GET" or resource not in STREAM_RESOURCES or not query:
-        return None
-    values = query.get("ticket") or []
-    if not values:
-        return None
-    return values[0] if len(values) == 1 else ""
-
-
-def looks_like_jwt(value: str) -> bool:
-    parts = value.split(".")
-    return len(parts) == 3 and value.startswith("eyJ") and all(parts)
+    slug: str
+    tenant: Tenant | None
 
 
 class Authenticator:
@@ -91,8 +76,11 @@ class Authenticator:
         clock: Clock,
         jwt_verifier: AccessTokenVerifier | None,
         ledger: TokenLedger | None = None,
+        reads: TokenTenantReader | None = None,
     ) -> None:
         self._config = config
+        # Reads the token and the request's tenant in one request; None: one after the other.
+        self._reads = reads
         self._tokens = tokens
         self._identities = identities
         self._hasher = hasher
@@ -116,25 +104,54 @@ class Authenticator:
         `origin` is where the request came from, as API Gateway saw it: its source IP goes into
         the token's last-used IPs, and into the audit event if the value was a reused one.
         """
+        return self.identify(credential, origin)[0]
+
+    def identify(
+        self,
+        credential: str | None,
+        origin: RequestOrigin | None = None,
+        tenant_ref: str | None = None,
+    ) -> tuple[Principal, TenantRead | None]:
+        """`authenticate`, reading the tenant of the request (`tenant_ref`, a slug) in the same
+        request as a personal token where the store can: pass the TenantRead to `act_in`.
+
+        Round trips: a personal token on a tenant's route, 2 (token and tenant, then the owner);
+        elsewhere 3 (token, owner, the owner's active tenant) or 2 on a route without a tenant
+        when the owner has no active tenant; an agent token 1; a JWT 1; a malformed value 0.
+        """
         if not credential or len(credential) > 8192:
             raise NotAuthenticated("missing")
         where = origin or RequestOrigin()
         if credential.startswith(self._config.agent_prefix):
-            return self._token(credential, self._config.agent_prefix, CredentialKind.AGENT, where)
+            prefix = self._config.agent_prefix
+            return self._token(credential, prefix, CredentialKind.AGENT, where, None)
         if credential.startswith(self._config.token_prefix):
-            return self._token(credential, self._config.token_prefix, CredentialKind.TOKEN, where)
+            slug = tenant_ref if tenant_ref and is_valid_slug(tenant_ref) else None
+            prefix = self._config.token_prefix
+            return self._token(credential, prefix, CredentialKind.TOKEN, where, slug)
         if looks_like_jwt(credential):
-            return self._access_token(credential)
+            return self._access_token(credential), None
         raise NotAuthenticated("malformed")
 
+    def _read(self, digest: str, slug: str | None) -> tuple[StoredToken | None, TenantRead | None]:
+        if slug is None or self._reads is None:
+            return self._tokens.get(digest), None
+        stored, tenant = self._reads.token_and_tenant(digest, slug)
+        return stored, TenantRead(slug, tenant)
+
     def _token(
-        self, value: str, prefix: str, kind: CredentialKind, origin: RequestOrigin
-    ) -> Principal:
+        self,
+        value: str,
+        prefix: str,
+        kind: CredentialKind,
+        origin: RequestOrigin,
+        slug: str | None,
+    ) -> tuple[Principal, TenantRead | None]:
         if not token_format.is_well_formed(value, prefix):
             # A mistyped or invented token: refused before any read.
             raise NotAuthenticated("malformed")
         digest = self._hasher.digest(value)
-        stored = self._tokens.get(digest)
+        stored, tenant_read = self._read(digest, slug)
         if stored is None or not self._hasher.same(stored.digest, digest):
             raise NotAuthenticated("unknown")
         if stored.kind != kind:
@@ -156,7 +173,7 @@ class Authenticator:
             self._use.revoke_family(stored, user, now, origin)
             raise NotAuthenticated("reused")
         self._use.record(stored, now, clean_ip(origin.source_ip))
-        return Principal(
+        principal = Principal(
             kind=kind,
             subject=stored.owner,
             user=user,
@@ -168,6 +185,7 @@ class Authenticator:
             created_at=stored.created_at,
             lineage=lineage(stored) if kind is CredentialKind.TOKEN else (),
         )
+        return principal, tenant_read
 
     def _access_token(self, jwt: str) -> Principal:
         if self._jwt is None:
@@ -207,8 +225,13 @@ class Authenticator:
         """The caller a stream ticket stands for (services.stream_access)."""
         return self._streams.authenticate(ticket, tenant_ref, execution_id)
 
-    def act_in(self, principal: Principal, tenant_ref: str | None) -> Caller:
-        """The principal acting in a tenant (a slug, `active`, or None for tenant-less routes)."""
+    def act_in(
+        self, principal: Principal, tenant_ref: str | None, read: TenantRead | None = None
+    ) -> Caller:
+        """The principal acting in a tenant (a slug, `active`, or None for tenant-less routes).
+
+        `read`: the tenant as `identify` read it with the token, used instead of reading again.
+        """
         if principal.kind is CredentialKind.AGENT:
             tenant = principal.agent_tenant
             if tenant_ref not in (None, ACTIVE, tenant):
@@ -243,6 +266,7 @@ class Authenticator:
                     principal.lineage,
                     principal.created_at,
                     principal.expires_at,
+                    read,
                 )
         return _caller(principal, slug, role)
 
@@ -254,12 +278,16 @@ class Authenticator:
         token_lineage: tuple[str, ...],
         created_at: datetime | None,
         expires_at: datetime | None,
+        read: TenantRead | None = None,
     ) -> None:
         """Whether a personal token may act in the tenant now (domain.governance.check_token_in:
         not revoked there by its admins, within its lifetime policy, admins only if so set),
         for the token itself and for a stream ticket it asked for alike. The tenant is read by
         key, strongly consistent; agent tokens and JWTs are outside the policy."""
-        tenant = self._identities.get_tenant(slug)
+        if read is not None and read.slug == slug:
+            tenant = read.tenant  # read with the token, strongly consistent, this request
+        else:
+            tenant = self._identities.get_tenant(slug)
         if tenant is None or created_at is None:
             raise NotAuthenticated("no-tenant")
         check_token_in(tenant, member_role, token_id, token_lineage, created_at, expires_at)

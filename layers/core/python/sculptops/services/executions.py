@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sculptops.domain import ids
@@ -24,11 +25,27 @@ LIST_LIMIT_DEFAULT = 50
 LIST_LIMIT_MAX = 200
 LOG_LIMIT_DEFAULT = 500
 LOG_LIMIT_MAX = 1000
-# How soon to poll again: soon while lines flow, slower when idle (as Rundeck's and Jenkins'
-# clients pace themselves).
-POLL_FLOWING_MS = 500
-POLL_IDLE_MS = 2000
-POLL_QUEUED_MS = 3000
+# How soon to poll again: soon while lines flow; while a run prints nothing (or waits for an
+# agent), the longer it has been quiet the longer the wait, doubling from 500 ms up to 4 s.
+POLL_MIN_MS = 500
+POLL_MAX_MS = 4000
+
+
+def poll_after_ms(quiet_ms: int) -> int:
+    """The wait before the next poll of a run quiet for `quiet_ms` (since its last line, or
+    since it started or was queued): 500 ms under 1 s of quiet, then the largest 500 ms x 2^k
+    not above the quiet time, at most 4000 ms. A follower honouring it polls at 0, 0.5, 1, 2, 4,
+    8, 12, ... s of quiet: the wait doubles, and new output brings it back to 500 ms."""
+    poll = POLL_MIN_MS
+    while poll * 2 <= min(quiet_ms, POLL_MAX_MS):
+        poll *= 2
+    return poll
+
+
+def quiet_since(execution: Execution) -> datetime:
+    """When the run last showed a sign of life to a follower: its last stored line, else its
+    start, else its creation."""
+    return execution.log_written_at or execution.started_at or execution.created_at
 
 
 @dataclass(frozen=True)
@@ -152,10 +169,11 @@ class ExecutionService:
         complete = execution.status.terminal and caught_up
         if complete or not caught_up:
             poll = 0
-        elif execution.status is Status.QUEUED:
-            poll = POLL_QUEUED_MS
+        elif lines:
+            poll = POLL_MIN_MS  # new output: back to the minimum
         else:
-            poll = POLL_FLOWING_MS if lines else POLL_IDLE_MS
+            quiet = self._clock.now() - quiet_since(execution)
+            poll = poll_after_ms(max(0, int(quiet.total_seconds() * 1000)))
         return LogView(
             lines=lines, next=last, complete=complete, status=execution.status, poll_after_ms=poll
         )

@@ -7,21 +7,10 @@ from contextlib import contextmanager
 
 from pynamodb.exceptions import PynamoDBException
 
+from sculptops.adapters.dynamodb.codes import CONDITIONAL_FAILURE, RETRYABLE
 from sculptops.domain.errors import Unavailable
 
-# Codes after which a retry later can succeed: the client gets 503 with Retry-After.
-RETRYABLE = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-        "TransactionInProgressException",
-        "LimitExceededException",
-    }
-)
+__all__ = ["RETRYABLE", "code_of", "is_conditional_failure", "translated"]
 
 
 def code_of(exc: PynamoDBException) -> str | None:
@@ -29,7 +18,7 @@ def code_of(exc: PynamoDBException) -> str | None:
 
 
 def is_conditional_failure(exc: PynamoDBException) -> bool:
-    return code_of(exc) == "ConditionalCheckFailedException"
+    return code_of(exc) == CONDITIONAL_FAILURE
 
 
 @contextmanager

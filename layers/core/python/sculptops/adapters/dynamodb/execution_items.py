@@ -118,6 +118,7 @@ def to_execution(item: Any) -> Execution:
             cancel_requested=bool(item.cancel_requested),
             log_next_seq=int(item.log_next_seq or 1),
             error=rb.text_or_none(item.error),
+            log_written_at=item.log_written_at,
         )
     except rb.CONVERSION_ERRORS as exc:
         rb.unreadable("execution", exc)

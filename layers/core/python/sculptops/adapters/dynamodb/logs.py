@@ -7,6 +7,7 @@ its chunks are put, each only if new. A read is one Query from the cursor's chun
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -32,15 +33,22 @@ class DynamoLogStore:
         return execution
 
     def append_logs(
-        self, tenant: str, execution_id: str, agent_id: str, first_seq: int, lines: list[LogLine]
+        self,
+        tenant: str,
+        execution_id: str,
+        agent_id: str,
+        first_seq: int,
+        lines: list[LogLine],
+        written_at: datetime | None = None,
     ) -> int:
         m = self._m
         last = first_seq + len(lines) - 1
+        written = written_at or lines[-1].ts
         try:
             with translated(), TransactWrite(connection=self._conn) as tx:
                 tx.update(
                     items.head(m, tenant, execution_id),
-                    actions=[m.log_next_seq.set(last + 1)],
+                    actions=[m.log_next_seq.set(last + 1), m.log_written_at.set(written)],
                     condition=items.may_write(m, Step.APPEND_LOGS, agent_id)
                     & (m.log_next_seq == first_seq),
                 )

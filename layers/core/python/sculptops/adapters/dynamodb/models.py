@@ -243,6 +243,7 @@ def build_models(settings: Settings) -> Models:
         queue = UnicodeAttribute(null=True)  # the tenant while queued: sparse index
         cancel_requested = BooleanAttribute(null=True)
         log_next_seq = NumberAttribute(null=True)
+        log_written_at = UTCDateTimeAttribute(null=True)  # the last batch's (server) time
         error = UnicodeAttribute(null=True)
         # chunk
         first_seq = NumberAttribute(null=True)

@@ -4,7 +4,7 @@ owner's notice (identity table) in one transaction, and the per-tenant token ind
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,23 +66,18 @@ class DynamoTokenLedger:
         size = len(tokens) * (1 + len(tenants)) + len(events) + (notice is not None)
         if size > TRANSACTION_MAX:
             raise ValueError(f"a revocation of {size} items exceeds one transaction")
-        try:
-            with translated(), TransactWrite(connection=self._conn) as tx:
-                for token in tokens:
-                    tx.delete(t(token.digest), condition=t.owner == token.owner)
-                    for tenant in tenants:
-                        tx.delete(m(f"TENANT#{tenant}", f"TOKEN#{token.id}"))
-                for event in events:
-                    tx.save(event_item(m, event, self._retention))
-                if notice is not None:
-                    tx.save(notice_item(m, notice, self._retention))
-        except TransactWriteError as exc:
-            if conditional_only(exc):
-                return False
-            if canceled(exc):
-                raise Conflict("the token changed meanwhile; retry") from exc
-            raise
-        return True
+
+        def fill(tx: TransactWrite) -> None:
+            for token in tokens:
+                tx.delete(t(token.digest), condition=t.owner == token.owner)
+                for tenant in tenants:
+                    tx.delete(m(f"TENANT#{tenant}", f"TOKEN#{token.id}"))
+            for event in events:
+                tx.save(event_item(m, event, self._retention))
+            if notice is not None:
+                tx.save(notice_item(m, notice, self._retention))
+
+        return self._commit(fill)
 
     def block(
         self,
@@ -97,24 +92,21 @@ class DynamoTokenLedger:
         # holds events; any more follow in batches of their own.
         room = TRANSACTION_MAX - 2 - (notice is not None)
         first, rest = list(events[:room]), list(events[room:])
-        try:
-            with translated(), TransactWrite(connection=self._conn) as tx:
-                tx.update(
-                    m(f"TENANT#{tenant}", TENANT_SK),
-                    actions=[m.blocked_tokens.add(set(token_ids) | {token.id})],
-                    condition=m.pk.exists() & ~m.blocked_tokens.contains(token.id),
-                )
-                tx.condition_check(t, token.digest, condition=t.owner == token.owner)
-                for event in first:
-                    tx.save(event_item(m, event, self._retention))
-                if notice is not None:
-                    tx.save(notice_item(m, notice, self._retention))
-        except TransactWriteError as exc:
-            if conditional_only(exc):
-                return False
-            if canceled(exc):
-                raise Conflict("the token changed meanwhile; retry") from exc
-            raise
+
+        def fill(tx: TransactWrite) -> None:
+            tx.update(
+                m(f"TENANT#{tenant}", TENANT_SK),
+                actions=[m.blocked_tokens.add(set(token_ids) | {token.id})],
+                condition=m.pk.exists() & ~m.blocked_tokens.contains(token.id),
+            )
+            tx.condition_check(t, token.digest, condition=t.owner == token.owner)
+            for event in first:
+                tx.save(event_item(m, event, self._retention))
+            if notice is not None:
+                tx.save(notice_item(m, notice, self._retention))
+
+        if not self._commit(fill):
+            return False
         for start in range(0, len(rest), TRANSACTION_MAX):
             with translated(), TransactWrite(connection=self._conn) as tx:
                 for event in rest[start : start + TRANSACTION_MAX]:
@@ -125,23 +117,32 @@ class DynamoTokenLedger:
         self, old: StoredToken, new: StoredToken, tenants: Iterable[str], event: AuditEvent
     ) -> bool:
         m, t = self._m, self._t
+
+        def fill(tx: TransactWrite) -> None:
+            tx.save(token_item(t, new), condition=t.digest.does_not_exist())
+            tx.update(
+                t(old.digest),
+                actions=[
+                    t.family.set(old.family_id),
+                    t.superseded_by.set(old.superseded_by),
+                    t.valid_until.set(old.valid_until),
+                ],
+                condition=t.digest.exists()
+                & (t.owner == old.owner)
+                & t.superseded_by.does_not_exist(),
+            )
+            for tenant in tenants:
+                tx.save(link_item(m, tenant, new))
+            tx.save(event_item(m, event, self._retention))
+
+        return self._commit(fill)
+
+    def _commit(self, fill: Callable[[TransactWrite], None]) -> bool:
+        """One transaction: False when only its conditions failed (nothing written), Conflict
+        when it was cancelled for another reason (a concurrent write: retry)."""
         try:
             with translated(), TransactWrite(connection=self._conn) as tx:
-                tx.save(token_item(t, new), condition=t.digest.does_not_exist())
-                tx.update(
-                    t(old.digest),
-                    actions=[
-                        t.family.set(old.family_id),
-                        t.superseded_by.set(old.superseded_by),
-                        t.valid_until.set(old.valid_until),
-                    ],
-                    condition=t.digest.exists()
-                    & (t.owner == old.owner)
-                    & t.superseded_by.does_not_exist(),
-                )
-                for tenant in tenants:
-                    tx.save(link_item(m, tenant, new))
-                tx.save(event_item(m, event, self._retention))
+                fill(tx)
         except TransactWriteError as exc:
             if conditional_only(exc):
                 return False

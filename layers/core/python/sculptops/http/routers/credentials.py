@@ -22,10 +22,10 @@ from fastapi.responses import JSONResponse
 from pydantic import Field, StrictStr
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sculptops.domain.leak_batches import MAX_LENGTH, MAX_VALUES
 from sculptops.http.deps import ContainerDep
 from sculptops.http.origin import OriginDep
 from sculptops.http.schemas import ErrorOut, Out, Schema
-from sculptops.services.leaks import MAX_LENGTH, MAX_VALUES
 
 if TYPE_CHECKING:
     from sculptops.services.leaks import LeakIntake

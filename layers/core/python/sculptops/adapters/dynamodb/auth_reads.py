@@ -1,0 +1,228 @@
+"""The authorizer's DynamoDB access on botocore's client directly (no pynamodb on its path).
+
+What every authorization does is here, item for item as the pynamodb models store it:
+- the token by digest and the request's tenant in **one BatchGetItem** across both tables
+  (`token_and_tenant`), strongly consistent, by primary key;
+- the owner's user item by key (GetItem), strongly consistent;
+- the last use, at most once a minute per token (one conditional UpdateItem);
+- a stream ticket's token by owner and id on the `by_owner` index (then read again by digest).
+
+Anything rarer (reuse detection's revocations, which write with their audit events) goes to the
+pynamodb stores, built on first use: the authorizer's cold start imports no pynamodb.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sculptops.adapters.dynamodb.auth_items import (
+    TENANT_SK,
+    Item,
+    serialize_datetime,
+    stored_token,
+    tenant_key,
+    tenant_of,
+    user_key,
+    user_of,
+)
+from sculptops.adapters.dynamodb.codes import CONDITIONAL_FAILURE, RETRYABLE
+from sculptops.domain.errors import Unavailable
+from sculptops.domain.identity import Tenant, User
+from sculptops.domain.tokens import StoredToken
+from sculptops.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BATCH_ATTEMPTS = 3  # a BatchGetItem's unprocessed keys (throttling) are asked for again, twice
+
+
+def _code(exc: Exception) -> str | None:
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return None
+    return str(response.get("Error", {}).get("Code") or "") or None
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Every failure of a read is Unavailable (503, AUTHORIZER_FAILURE), never a 401: throttling,
+    server errors, an unreachable endpoint, and a refusal that is the deployment's fault
+    (a missing IAM grant, a missing table). Only a conditional write's failure is raised as is."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        code = _code(exc)
+        if code == CONDITIONAL_FAILURE:
+            raise
+        if code not in RETRYABLE:
+            # AccessDenied, ResourceNotFound, ValidationException...: the deployment's fault,
+            # never the caller's credential. 503 (AUTHORIZER_FAILURE), not 401; the code is
+            # logged so that an operator sees which (no key or value is in it).
+            log.error("DynamoDB refused the authorizer's request: %s", code)
+        raise Unavailable("The database is busy or unreachable; retry shortly") from exc
+    except BotoCoreError as exc:
+        raise Unavailable("The database is busy or unreachable; retry shortly") from exc
+
+
+class AuthReads:
+    """One botocore DynamoDB client for the authorizer, created once (`warm`, at init)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._tokens_table = settings.tokens_table
+        self._identity_table = settings.identity_table
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> Any:
+        client = self._client
+        # As pynamodb does: a client created without credentials (a flaky credential source)
+        # would stay poisoned, so it is created again.
+        if client is None or not getattr(client._request_signer, "_credentials", True):
+            with self._lock:
+                if self._client is None or self._client is client:
+                    self._client = self._create()
+                client = self._client
+        return client
+
+    def _create(self) -> Any:
+        import botocore.session
+        from botocore.config import Config
+
+        s = self._settings
+        config = Config(
+            parameter_validation=False,
+            connect_timeout=s.dynamodb_connect_timeout,
+            read_timeout=s.dynamodb_read_timeout,
+            retries={"total_max_attempts": 1 + s.dynamodb_max_retries, "mode": "standard"},
+        )
+        session = botocore.session.get_session()
+        return session.create_client(
+            "dynamodb", s.region, endpoint_url=s.dynamodb_endpoint, config=config
+        )
+
+    def warm(self) -> None:
+        """Create the client now: at init (fully powered, once per container)."""
+        self.client  # noqa: B018 - the access creates it
+
+    def after_restore(self) -> None:
+        """SnapStart (sculptops.aws.snapstart): the snapshot's client holds connections that
+        are gone; make a new one at once, as init did."""
+        with self._lock:
+            self._client = None
+        self.warm()
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _get(self, table: str, key: Item) -> Item | None:
+        with _translated():
+            answer = self.client.get_item(TableName=table, Key=key, ConsistentRead=True)
+        item: Item | None = answer.get("Item")
+        return item
+
+    def get_token(self, digest: str) -> StoredToken | None:
+        item = self._get(self._tokens_table, {"digest": {"S": digest}})
+        return stored_token(item) if item else None
+
+    def get_user(self, user_id: str) -> User | None:
+        item = self._get(self._identity_table, user_key(user_id))
+        return user_of(user_id, item) if item else None
+
+    def get_tenant(self, slug: str) -> Tenant | None:
+        item = self._get(self._identity_table, tenant_key(slug))
+        return tenant_of(slug, item) if item else None
+
+    def token_and_tenant(self, digest: str, slug: str) -> tuple[StoredToken | None, Tenant | None]:
+        """One BatchGetItem: the token (tokens table) and the tenant (identity table), each
+        strongly consistent. Keys DynamoDB leaves unprocessed (throttling) are asked for again,
+        at most twice; still unprocessed: Unavailable, never a guess."""
+        request: dict[str, Any] = {
+            self._tokens_table: {"Keys": [{"digest": {"S": digest}}], "ConsistentRead": True},
+            self._identity_table: {"Keys": [tenant_key(slug)], "ConsistentRead": True},
+        }
+        found: dict[str, list[Item]] = {}
+        for attempt in range(BATCH_ATTEMPTS):
+            with _translated():
+                answer = self.client.batch_get_item(RequestItems=request)
+            for table, items in (answer.get("Responses") or {}).items():
+                found.setdefault(table, []).extend(items)
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            if attempt + 1 < BATCH_ATTEMPTS:
+                time.sleep(0.02 * 2**attempt)
+        else:
+            raise Unavailable("The database is busy or unreachable; retry shortly")
+        token = next(
+            (i for i in found.get(self._tokens_table, []) if i["digest"]["S"] == digest), None
+        )
+        tenant = next(
+            (
+                i
+                for i in found.get(self._identity_table, [])
+                if i["pk"]["S"] == f"TENANT#{slug}" and i["sk"]["S"] == TENANT_SK
+            ),
+            None,
+        )
+        return (
+            stored_token(token) if token else None,
+            tenant_of(slug, tenant) if tenant else None,
+        )
+
+    def find_token(self, owner: str, token_id: str) -> StoredToken | None:
+        """One of the owner's tokens by id, on the `by_owner` index (all attributes)."""
+        with _translated():
+            answer = self.client.query(
+                TableName=self._tokens_table,
+                IndexName="by_owner",
+                KeyConditionExpression="#o = :o AND #i = :i",
+                ExpressionAttributeNames={"#o": "owner", "#i": "id"},
+                ExpressionAttributeValues={":o": {"S": owner}, ":i": {"S": token_id}},
+            )
+        items = answer.get("Items") or []
+        return stored_token(items[0]) if items else None
+
+    # -- the one write on the hot path ---------------------------------------------------------
+
+    def record_use(self, token: StoredToken, when: datetime, ips: tuple[str, ...]) -> bool:
+        """adapters.dynamodb.tokens.DynamoTokenStore.record_use, raw: only over the use that
+        was read, never resurrecting a token deleted meanwhile."""
+        names = {"#d": "digest", "#lu": "last_used_at", "#ips": "last_used_ips"}
+        values: dict[str, Any] = {":when": {"S": serialize_datetime(when)}}
+        update = "SET #lu = :when"
+        if ips:
+            update += ", #ips = :ips"
+            values[":ips"] = {"L": [{"S": ip} for ip in ips]}
+        else:
+            update += " REMOVE #ips"
+        if token.last_used_at is None:
+            condition = "attribute_exists(#d) AND attribute_not_exists(#lu)"
+        else:
+            condition = "attribute_exists(#d) AND #lu = :seen"
+            values[":seen"] = {"S": serialize_datetime(token.last_used_at)}
+        from botocore.exceptions import ClientError
+
+        try:
+            with _translated():
+                self.client.update_item(
+                    TableName=self._tokens_table,
+                    Key={"digest": {"S": token.digest}},
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                )
+        except ClientError as exc:
+            if _code(exc) == CONDITIONAL_FAILURE:
+                return False
+            raise
+        return True
