@@ -358,3 +358,44 @@ def test_skip_link_first_and_focus_on_the_heading_after_a_route_change(
     # After a route change focus goes to the new page's heading
     page.get_by_role("link", name="Runs").click()
     expect(page.get_by_role("heading", name="Runs", level=1)).to_be_focused()
+
+
+def test_a_token_gone_elsewhere_is_deleted_without_a_dead_end_and_last_use_shows(
+    console: BrowserPage, stack: Stack
+) -> None:
+    """A newcomer's findings: after a reuse revoked a token elsewhere, Delete ended in "token ...
+    not found" with no way on; a token used while its value was shown still said "never"."""
+    from tests.browser.console.test_console import dev_token
+
+    page = sign_in(console, "viewer@demo")
+    jwt = dev_token(stack, "viewer@demo")
+    name = f"gone-{int(time.time() * 1000) % 10**8}"
+    page.get_by_role("button", name="New token").click()
+    dialog = page.get_by_role("dialog", name="New token")
+    dialog.get_by_label("Name").fill(name)
+    dialog.get_by_role("button", name="Create token").click()
+    value = (
+        page.get_by_role("dialog", name="Token created").get_by_label("Token value").input_value()
+    )
+    with stack.client(value) as c:  # used while the value is shown
+        assert c.get("/api/v1/me").status_code == 200
+    page.get_by_role("button", name="Done").click()
+    row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name))
+    expect(row).not_to_contain_text("never")
+    # When the token is deleted elsewhere (another tab, an admin, reuse detection)
+    with stack.client(jwt) as c:
+        listed = c.get("/api/v1/demo/tokens/").json()["tokens"]
+        token_id = next(t["id"] for t in listed if t["name"] == name)
+        assert c.delete(f"/api/v1/demo/tokens/{token_id}").status_code == 204
+    # Then Delete here still ends: the dialog closes and the row is gone, no error
+    row.get_by_role("button", name=f"Delete {name}").click()
+    page.get_by_role("dialog", name=f"Delete token {name}?").get_by_role(
+        "button", name="Delete token"
+    ).click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.get_by_role("rowheader", name=name)).to_have_count(0)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    # The one console error is the browser's own line for that expected 404, and only it.
+    expected = [e for e in console.console_errors if f"/tokens/{token_id}" in e and "404" in e]
+    assert len(expected) == 1, console.console_errors
+    console.console_errors.remove(expected[0])

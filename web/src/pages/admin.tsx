@@ -301,6 +301,9 @@ export function AdminMembers(props: { ctx: Ctx }) {
                 path: { tenant_id: tenant, user_id: removing.user_id },
               }),
             );
+            // The page's last message (an earlier refusal, say) gives way to this one.
+            setError(null);
+            setDone(`${removing.email} removed from ${tenant}.`);
             members.reload();
           }}
         >

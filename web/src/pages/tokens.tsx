@@ -2,7 +2,7 @@
 // delete, revoke all.
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { Ctx } from '../app';
-import { call } from '../api';
+import { ApiError, call } from '../api';
 import {
   createTokenApiV1TenantIdTokensPost,
   deleteTokenApiV1TenantIdTokensTokenIdDelete,
@@ -28,7 +28,12 @@ export function TokensPage(props: { ctx: Ctx }) {
     | { kind: 'revoke-all' }
     | null
   >(null);
-  const close = () => setDialog(null);
+  // Every dialog's end reloads the list: a token used, rotated or revoked meanwhile (elsewhere
+  // too) shows as it is now.
+  const close = () => {
+    setDialog(null);
+    tokens.reload();
+  };
   const list = tokens.data?.tokens ?? [];
 
   return (
@@ -131,12 +136,17 @@ export function TokensPage(props: { ctx: Ctx }) {
           action="Delete token"
           onClose={close}
           onConfirm={async () => {
-            await call(
-              deleteTokenApiV1TenantIdTokensTokenIdDelete({
-                path: { tenant_id: tenant, token_id: dialog.token.id },
-              }),
-            );
-            tokens.reload();
+            try {
+              await call(
+                deleteTokenApiV1TenantIdTokensTokenIdDelete({
+                  path: { tenant_id: tenant, token_id: dialog.token.id },
+                }),
+              );
+            } catch (e) {
+              // Already gone (revoked by reuse detection, an admin or another tab): that is
+              // what Delete wanted; the list is reloaded on close.
+              if (!(e instanceof ApiError && e.status === 404)) throw e;
+            }
           }}
         >
           <p>It fails at once, and so does every token it created. This cannot be undone.</p>
@@ -380,7 +390,7 @@ function RotateToken(props: {
   const [days, setDays] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [rotated, setRotated] = useState<{ value: string; oldUntil: string } | null>(null);
+  const [rotated, setRotated] = useState<{ value: string; oldUntil: string; overlap: number } | null>(null);
   const ids = { overlap: useId(), days: useId() };
   const done = () => {
     setRotated(null);
@@ -395,7 +405,13 @@ function RotateToken(props: {
       {rotated !== null && (
         <ValueOnce value={rotated.value} onDone={done}>
           <p>
-            The old value works until <Time iso={rotated.oldUntil} />.
+            {rotated.overlap > 0 ? (
+              <>
+                The old value works until <Time iso={rotated.oldUntil} />.
+              </>
+            ) : (
+              'The old value no longer works.'
+            )}
           </p>
         </ValueOnce>
       )}
@@ -415,7 +431,7 @@ function RotateToken(props: {
                 },
               }),
             );
-            setRotated({ value: result.token, oldUntil: result.old_valid_until });
+            setRotated({ value: result.token, oldUntil: result.old_valid_until, overlap });
             props.onRotated();
           } catch (e) {
             setError(e);

@@ -189,6 +189,7 @@ def sign_in_page(idp: DevIdentityProvider, request: AuthorizationRequest, nonce:
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{e(PAGE_TITLE)}</title>
+  <link rel="icon" href="data:,">
 </head>
 <body>
   <main>
