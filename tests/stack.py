@@ -99,14 +99,20 @@ PING_ID = "pb_000000000000000000000001"
 LOCAL_ID = "inv_000000000000000000000001"
 
 
-def finished_ping_run(stack: Stack, timeout: float = 90) -> str:
-    """Run the seeded ping playbook in demo as admin@demo and wait (bounded) for its end."""
+def ping_run(stack: Stack) -> str:
+    """Trigger the seeded ping playbook in demo as admin@demo; its run's id."""
     with stack.client(stack.token) as c:
         r = c.post(
             "/api/v1/demo/executions", json={"playbook_id": PING_ID, "inventory_id": LOCAL_ID}
         )
-        assert r.status_code == 201, r.text
-        run_id = str(r.json()["id"])
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def finished_ping_run(stack: Stack, timeout: float = 90) -> str:
+    """Run the seeded ping playbook in demo as admin@demo and wait (bounded) for its end."""
+    run_id = ping_run(stack)
+    with stack.client(stack.token) as c:
         deadline = time.monotonic() + timeout
         while c.get(f"/api/v1/demo/executions/{run_id}").json()["finished_at"] is None:
             assert time.monotonic() < deadline, "the run did not finish"

@@ -11,14 +11,14 @@ already recorded (a first use in a minute adds one conditional UpdateItem).
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import botocore.client
-from moto import mock_aws
+
+from tests.bench.requests import counting_moto
 
 _sends: Counter[str] = Counter()
 _calls: Counter[str] = Counter()
@@ -65,15 +65,10 @@ Result = dict[str, dict[str, dict[str, int]]]  # case -> before/after -> counts
 
 
 def measure() -> Result:
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
-    )
-    botocore.client.BaseClient._make_api_call = _counting  # type: ignore[method-assign]
     try:
-        with mock_aws():
+        with counting_moto(_counting):
             return _measure()
     finally:
-        botocore.client.BaseClient._make_api_call = _original  # type: ignore[method-assign]
         _hooked.clear()
 
 

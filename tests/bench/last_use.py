@@ -10,13 +10,9 @@ calls it. Requests are counted at botocore's API-call boundary (tests/bench/requ
 from __future__ import annotations
 
 import argparse
-import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import botocore.client
-from moto import mock_aws
 
 from tests.bench import requests as counting
 from tests.bench.common import ROUTE_EVENT
@@ -33,24 +29,8 @@ class _Clock:
 
 
 def measure(requests: int, seconds: float, tokens: int) -> dict[str, Any]:
-    # Restored afterwards: the suite calls this too, and a process whose AWS credentials change
-    # under it talks to another DynamoDB Local database (one per access key) from then on.
-    keys = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
-    )
-    botocore.client.BaseClient._make_api_call = counting._counting  # type: ignore[method-assign]
-    try:
-        with mock_aws():
-            return _measure(requests, seconds, tokens)
-    finally:
-        botocore.client.BaseClient._make_api_call = counting._original  # type: ignore[method-assign]
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with counting.counting_moto():
+        return _measure(requests, seconds, tokens)
 
 
 def _measure(requests: int, seconds: float, tokens: int) -> dict[str, Any]:

@@ -24,6 +24,32 @@ def _counting(self: Any, operation: str, params: dict[str, Any]) -> Any:
 
 
 @contextmanager
+def counting_moto(
+    counter: Callable[[Any, str, dict[str, Any]], Any] | None = None,
+) -> Iterator[None]:
+    """moto in-process with bench credentials and every API call going through `counter`
+    (this module's DynamoDB counter by default); the environment and botocore restored after.
+    A process whose AWS credentials change under it talks to another DynamoDB Local database
+    (one per access key) from then on: the suite calls these benches too."""
+    keys = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
+    )
+    botocore.client.BaseClient._make_api_call = counter or _counting  # type: ignore[method-assign]
+    try:
+        with mock_aws():
+            yield
+    finally:
+        botocore.client.BaseClient._make_api_call = _original  # type: ignore[method-assign]
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@contextmanager
 def counted() -> Iterator[Counter[str]]:
     _calls.clear()
     seen: Counter[str] = Counter()
@@ -32,15 +58,8 @@ def counted() -> Iterator[Counter[str]]:
 
 
 def measure() -> tuple[dict[str, dict[str, int]], dict[str, float]]:
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
-    )
-    botocore.client.BaseClient._make_api_call = _counting  # type: ignore[method-assign]
-    try:
-        with mock_aws():
-            return _measure()
-    finally:
-        botocore.client.BaseClient._make_api_call = _original  # type: ignore[method-assign]
+    with counting_moto():
+        return _measure()
 
 
 def _measure() -> tuple[dict[str, dict[str, int]], dict[str, float]]:

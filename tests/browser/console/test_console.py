@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import BrowserPage, update_screenshots
-from tests.stack import LOCAL_ID, PING_ID, ROOT, Stack
+from tests.stack import LOCAL_ID, ROOT, Stack, ping_run
 
 USERS = ["admin@demo", "member@demo", "viewer@demo", "admin@acme"]
 AXE_JS = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -315,12 +315,7 @@ def test_every_page_at_375_px_and_with_axe(
     console: BrowserPage, stack: Stack, tmp_path: Path
 ) -> None:
     # A ping run, started now: it runs while the other pages are checked, its page comes last
-    with stack.client(stack.token) as c:
-        r = c.post(
-            "/api/v1/demo/executions", json={"playbook_id": PING_ID, "inventory_id": LOCAL_ID}
-        )
-        assert r.status_code == 201, r.text
-        run = r.json()["id"]
+    run = ping_run(stack)
     page = console.page
     pages = [
         ("#/tokens", "API tokens", "tokens"),

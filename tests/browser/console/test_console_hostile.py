@@ -18,7 +18,7 @@ from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import BrowserPage
 from tests.browser.console.test_console import WIDE, clean, go, sign_in
-from tests.stack import LOCAL_ID, PING_ID, Stack
+from tests.stack import LOCAL_ID, PING_ID, Stack, ping_run
 
 
 @pytest.fixture
@@ -234,12 +234,7 @@ def test_a_slow_answer_of_the_previous_tenant_is_never_shown(
     console: BrowserPage, stack: Stack
 ) -> None:
     # Given a run in demo
-    with stack.client(stack.token) as c:
-        r = c.post(
-            "/api/v1/demo/executions", json={"playbook_id": PING_ID, "inventory_id": LOCAL_ID}
-        )
-        assert r.status_code == 201, r.text
-        run = r.json()["id"]
+    run = ping_run(stack)
     page = sign_in(console, "member@demo")
     go(page, "#/runs", "Runs")
     expect(page.get_by_role("link", name=run)).to_be_visible()
