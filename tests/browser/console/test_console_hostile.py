@@ -394,3 +394,43 @@ def test_a_token_gone_elsewhere_is_deleted_without_a_dead_end_and_last_use_shows
     expected = [e for e in console.console_errors if f"/tokens/{token_id}" in e and "404" in e]
     assert len(expected) == 1, console.console_errors
     console.console_errors.remove(expected[0])
+
+
+# ---- data others control is shown as text, never as markup ----
+
+MARKUP = "<img src=x onerror=window.__owned=1>"
+
+
+def test_markup_in_a_token_name_and_in_a_run_log_is_text(
+    console: BrowserPage, stack: Stack
+) -> None:
+    # Given a token named with markup, and a run whose playbook prints markup
+    with stack.client(stack.token) as c:
+        made = c.post("/api/v1/demo/tokens/", json={"name": MARKUP})
+        assert made.status_code == 201, made.text
+        r = c.post(
+            "/api/v1/demo/playbooks",
+            json={
+                "name": f"prints-markup-{int(time.time() * 1000) % 10**8}",
+                "content": "- hosts: all\n  gather_facts: false\n  tasks:\n"
+                f"    - ansible.builtin.debug:\n        msg: '{MARKUP}'\n",
+            },
+        )
+        assert r.status_code == 201, r.text
+        r = c.post(
+            "/api/v1/demo/executions",
+            json={"playbook_id": r.json()["id"], "inventory_id": LOCAL_ID},
+        )
+        assert r.status_code == 201, r.text
+        run = r.json()["id"]
+    # When the token's owner opens the tokens page and the run's page
+    page = sign_in(console, "admin@demo")
+    expect(page.get_by_role("rowheader", name=MARKUP, exact=True).first).to_be_visible()
+    go(page, f"#/runs/{run}", f"Run {run}")
+    expect(page.locator(".facts")).to_contain_text("success", timeout=60_000)
+    expect(page.get_by_text(MARKUP).first).to_be_visible()
+    # Then the markup is text: no element was made from it, no handler ran (CSP or not)
+    assert page.locator("main img").count() == 0
+    assert page.evaluate("window.__owned") is None
+    with stack.client(stack.token) as c:  # the shared stack's token list as it was
+        assert c.delete(f"/api/v1/demo/tokens/{made.json()['id']}").status_code == 204
