@@ -192,10 +192,16 @@ def test_one_live_token_padded_with_999_unknown_takes_as_long_as_1000_unknown(
     for i in range(PADDED_SAMPLES):
         padded = [live[i], *(token_format.generate("ag_live_") for _ in range(999))]
         unknown = [token_format.generate("ag_live_") for _ in range(1000)]
-        for kind, values in (("1 live + 999 unknown", padded), ("1000 unknown", unknown)):
+        pair = [("1 live + 999 unknown", padded), ("1000 unknown", unknown)]
+        # Alternate which goes first, and let the worker finish the live token's revocation
+        # (after the answer, out of band) before the next request is timed: that work would
+        # otherwise fall on the next request, whichever it is, on this 2-core machine.
+        for kind, values in pair if i % 2 == 0 else pair[::-1]:
             r, took = _post(stack.url, values)
             shapes.add(_shape(r))
             times[kind].append(took)
+            if values is padded:
+                _wait_revoked(stack, [live[i]])
     assert len(shapes) == 1 and next(iter(shapes))[0] == 202, shapes
     medians = {kind: statistics.median(t) for kind, t in times.items()}
     spread = abs(medians["1 live + 999 unknown"] - medians["1000 unknown"])
