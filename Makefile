@@ -21,8 +21,9 @@ WEB_SOURCES := $(shell find web -path web/node_modules -prune -o -path web/src/c
 PACKAGE_SOURCES := $(shell find layers/core/python/sculptops -name '*.py' 2>/dev/null)
 PYTHON ?= python3
 PORT ?= 8000
-# pytest workers for `make test` (pytest-xdist; each test file stays on one worker). Most of the
-# suite waits on subprocesses and sockets, so two workers fit this 2-core machine.
+# pytest workers for `make test` (pytest-xdist; each test file stays on one worker, and files
+# are handed out in the order of testpaths in pyproject.toml, longest first). Two workers fit
+# this 2-core machine.
 JOBS ?= 2
 export SLS_TELEMETRY_DISABLED := 1
 export SLS_NOTIFICATIONS_MODE := off
@@ -90,7 +91,7 @@ run: $(STAMP) $(NODE_STAMP) swagger console
 
 ## The whole suite: unit, integration (moto, and DynamoDB Local where Java is present), e2e.
 test: $(STAMP) $(NODE_STAMP) swagger console browser
-	$(VENV)/bin/pytest -n $(JOBS) --dist loadfile
+	$(VENV)/bin/pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit

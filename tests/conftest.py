@@ -12,6 +12,7 @@ from sculptops.bootstrap import Container, build
 from sculptops.domain.identity import ACTIVE, Caller, CredentialKind, Principal
 from sculptops.local import seed
 from sculptops.settings import Settings
+from tests import botocore_cache
 from tests.fakes import FakeClock, FakeIdentityStore, FakeJwtVerifier, fake_stores
 from tests.stack import Stack, start_stack, stop_stack
 
@@ -20,6 +21,7 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+botocore_cache.install()
 
 SETTINGS = Settings(token_pepper=b"test-pepper-0123456789")
 

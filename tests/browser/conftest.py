@@ -4,7 +4,7 @@ Playwright cannot download its own browsers here, so `make test` installs the `c
 package (`make browser`) when it is missing; without it these tests fail, never skip.
 
 Fixtures:
-- `browser`: one headless Chromium for the session, with a fresh profile.
+- `browser`: one headless Chromium per test file, with a fresh profile.
 - `browser_page`: a fresh page (own context) against the session's `stack`, recording
   `console_errors` (console errors, uncaught exceptions, CSP violations) and `foreign_requests`
   (every request whose origin is not the stack's). Tests assert both lists are empty.
@@ -111,9 +111,14 @@ class BrowserPage:
             self.foreign_requests.append(f"{request.method} {url}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, with a fresh (temporary) profile."""
+    """Debian's Chromium, headless, with a fresh (temporary) profile, for one test file.
+
+    Per file, not per session: while Playwright's sync API is open it marks its event loop as
+    running in the main thread, so a later test file on the same pytest worker that runs a
+    Lambda handler in-process (Mangum drives its own loop) would fail; `make test` schedules
+    files in any order."""
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: install the Debian package `chromium` "

@@ -8,7 +8,7 @@ import pytest
 
 from sculptops.local.dynamodb import MotoBackend
 from sculptops.local.rehearsal import Rehearsal, deploy
-from tests.deploy.conftest import REPORT
+from tests.deploy.conftest import REPORT, osls_lock
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +17,9 @@ pytestmark = pytest.mark.slow
 def rehearsal() -> Iterator[Rehearsal]:
     backend = MotoBackend()
     try:
-        yield deploy(backend)
+        with osls_lock():
+            done = deploy(backend)
+        yield done
     finally:
         backend.stop()
 

@@ -124,6 +124,8 @@ def test_each_seeded_user_signs_in_and_out(console: BrowserPage, stack: Stack) -
 def test_a_401_ends_the_session(console: BrowserPage) -> None:
     # Given a signed-in user whose next API call is refused with 401 (an expired access token)
     page = sign_in(console, "member@demo")
+    # (the token list the sign-in opened has been answered: only a later call is refused)
+    page.wait_for_load_state("networkidle")
     page.route(
         re.compile(r"/api/v1/[^/]+/tokens/$"),
         lambda route: route.fulfill(
