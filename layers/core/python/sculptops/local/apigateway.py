@@ -28,6 +28,7 @@ from starlette.routing import Route as StarletteRoute
 from sculptops.http.body import MAX_BODY_BYTES, TOO_LARGE, Refused, decode_query, refusal_body
 from sculptops.http.headers import SecurityHeaders
 from sculptops.local.lambda_runtime import ACCOUNT, HandlerLoader, invoke, lambda_context
+from sculptops.local.policy import allows
 from sculptops.local.routes import ApiDefinition, GatewayResponse, Route
 from sculptops.local.waf import FailedAuthLimiter, RequestLimiter
 
@@ -237,7 +238,7 @@ class LocalGateway:
             if str(exc) == "Unauthorized":
                 return self._unauthorized(context["identity"]["sourceIp"], request_id), {}
             return self.gateway_response("AUTHORIZER_FAILURE", request_id=request_id), {}
-        if not _allows(result, method_arn):
+        if not allows(result, method_arn):
             ctx = {k: str(v) for k, v in (result or {}).get("context", {}).items()}
             return self.gateway_response("ACCESS_DENIED", ctx, request_id), {}
         auth_context = dict(result.get("context") or {})
@@ -291,25 +292,3 @@ class LocalGateway:
         routes = [*self.extra_routes]
         routes.append(StarletteRoute("/{path:path}", self.dispatch, methods=methods))
         return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
-
-
-def _allows(result: Any, method_arn: str) -> bool:
-    """True only for a well-formed Allow covering this method and no Deny: fail closed."""
-    if not isinstance(result, dict):
-        return False
-    statements = (result.get("policyDocument") or {}).get("Statement") or []
-    allowed = False
-    for st in statements:
-        resources = st.get("Resource")
-        resources = resources if isinstance(resources, list) else [resources]
-        covers = any(_arn_matches(r, method_arn) for r in resources if isinstance(r, str))
-        if covers and st.get("Effect") == "Deny":
-            return False
-        if covers and st.get("Effect") == "Allow" and st.get("Action") == "execute-api:Invoke":
-            allowed = True
-    return allowed
-
-
-def _arn_matches(pattern: str, arn: str) -> bool:
-    regex = "^" + re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + "$"
-    return re.match(regex, arn) is not None

@@ -10,7 +10,6 @@ CLI, the tests, the README), and the authorization-code flow with PKCE that the 
 
 from __future__ import annotations
 
-import html
 import json
 import secrets
 import time
@@ -38,11 +37,11 @@ from sculptops.local.authorization_codes import (
     parse_authorization_request,
     single_values,
 )
+from sculptops.local.signin_page import CSRF_FIELD, PAGE_TITLE, sign_in_page
 
 CLIENT_ID = CLI_CLIENT_ID
-__all__ = ["CLIENT_ID", "CONSOLE_CLIENT_ID", "DevIdentityProvider", "routes"]
+__all__ = ["CLIENT_ID", "CONSOLE_CLIENT_ID", "PAGE_TITLE", "DevIdentityProvider", "routes"]
 LIFETIME_SECONDS = 3600
-PAGE_TITLE = "Sign in — SculptOps dev identity provider"
 # The console's own policy (http/console.py): no script at all, a form to this origin only.
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -53,7 +52,6 @@ _NO_STORE = {"Cache-Control": "no-store"}
 # a browser send `Origin: null` on every POST) lets the POST name its origin, so that `null`
 # can be refused.
 PAGE_REFERRER_POLICY = "same-origin"
-CSRF_FIELD = "csrf"
 TOKEN_PARAMETERS = ("grant_type", "code", "redirect_uri", "client_id", "code_verifier")
 
 
@@ -172,42 +170,6 @@ def _oauth_error(error: str, description: str) -> JSONResponse:
     )
 
 
-def sign_in_page(idp: DevIdentityProvider, request: AuthorizationRequest, nonce: str) -> str:
-    """The page that lists the seeded users, each a submit button of one form."""
-    e = html.escape
-    fields = {**request.parameters(), CSRF_FIELD: nonce}
-    hidden = "\n".join(
-        f'      <input type="hidden" name="{e(k)}" value="{e(v)}">' for k, v in fields.items()
-    )
-    buttons = "\n".join(
-        f'      <li><button type="submit" name="username" value="{e(u)}">{e(u)}</button></li>'
-        for u in idp.users
-    )
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{e(PAGE_TITLE)}</title>
-  <link rel="icon" href="data:,">
-</head>
-<body>
-  <main>
-    <h1>Sign in to SculptOps</h1>
-    <p>This is the local stack's dev identity provider: pick a seeded user to sign in as.
-      It exists on the local stack only, never on a deployed stage.</p>
-    <form method="post" action="/dev/oidc/authorize">
-{hidden}
-      <ul>
-{buttons}
-      </ul>
-    </form>
-  </main>
-</body>
-</html>
-"""
-
-
 def routes(idp: DevIdentityProvider) -> list[BaseRoute]:
     """`/dev/oidc/...`: authorize, the token endpoint, the keys and the discovery document."""
 
@@ -220,7 +182,7 @@ def routes(idp: DevIdentityProvider) -> list[BaseRoute]:
         except InvalidRequest as exc:
             return _invalid(exc.field, exc.message, "query")
         return HTMLResponse(
-            sign_in_page(idp, vetted, idp.forms.issue(vetted)),
+            sign_in_page(idp.users, vetted, idp.forms.issue(vetted)),
             headers={
                 "Content-Security-Policy": PAGE_CSP,
                 "Referrer-Policy": PAGE_REFERRER_POLICY,
