@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from sculptops.bootstrap import Container, build
 from sculptops.domain.identity import ACTIVE, Caller, CredentialKind, Principal
 from sculptops.local import seed
+from sculptops.observability import RedactingFilter
 from sculptops.settings import Settings
 from tests import botocore_cache
 from tests.fakes import FakeClock, FakeIdentityStore, FakeJwtVerifier, fake_stores
@@ -24,6 +26,25 @@ os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 botocore_cache.install()
 
 SETTINGS = Settings(token_pepper=b"test-pepper-0123456789")
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """Each test leaves the root logger as it found it.
+
+    `observability.configure` (run by `container()`, which in-process gateway tests build) puts
+    a RedactingFilter on every handler of the root logger, pytest's own capture handlers among
+    them, and those live as long as the worker: a later test asserting `secret not in
+    caplog.text` would pass however the code logged it. A test that wants redaction configures
+    it itself.
+    """
+    root = logging.getLogger()
+    level = root.level
+    yield
+    for handler in root.handlers:
+        for f in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+            handler.removeFilter(f)
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -26,7 +26,8 @@ def osls_lock() -> Iterator[None]:
     the service's .serverless/ even when it writes elsewhere, which a concurrent `osls deploy`
     (the rehearsal) reads from; both also (re)build layers/deps/build."""
     digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:12]
-    with open(Path(tempfile.gettempdir()) / f"sculptops-osls-{digest}.lock", "w") as handle:
+    lock = Path(tempfile.gettempdir()) / f"sculptops-osls-{os.getuid()}-{digest}.lock"
+    with open(lock, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
