@@ -42,6 +42,16 @@ def test_rotate_with_a_5s_overlap_then_reuse_revokes_both(stack: Stack) -> None:
     # Then both values work during the overlap
     assert (_status(stack, old), _status(stack, new)) == (200, 200)
     assert time.monotonic() - started < 5
+    # And the list tells the old token from its replacement: which replaced it, until when
+    with stack.client(jwt) as c:
+        listed = {t["id"]: t for t in c.get("/api/v1/demo/tokens/").json()["tokens"]}
+    assert listed[created["id"]]["replaced_by"] == rotated["id"]
+    assert listed[created["id"]]["works_until"] is not None
+    assert (listed[rotated["id"]]["replaced_by"], listed[rotated["id"]]["works_until"]) == (
+        None,
+        None,
+    )
+    assert time.monotonic() - started < 5
     # And after it the old one gets the same 401 as any refused credential
     time.sleep(max(0.0, 5.2 - (time.monotonic() - started)))
     with stack.client(old) as c:

@@ -18,7 +18,7 @@ import { Notices } from './pages/notices';
 import { RunPage, Runs } from './pages/runs';
 import { TokensPage } from './pages/tokens';
 import { navigate, routePath, useRoute } from './router';
-import { ErrorAlert } from './ui';
+import { ErrorAlert, focusHeading } from './ui';
 
 export interface Ctx {
   me: MeOut;
@@ -257,13 +257,6 @@ function Console(props: { onSignOut: () => void }) {
       </main>
     </>
   );
-}
-
-function focusHeading(): void {
-  const heading = document.querySelector<HTMLElement>('#main h1');
-  if (heading === null) return;
-  heading.tabIndex = -1;
-  heading.focus();
 }
 
 function NotFound() {

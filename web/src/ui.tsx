@@ -221,3 +221,11 @@ export function TableWrap(props: { label: string; children: ComponentChildren })
     </div>
   );
 }
+
+/** Focus the page's heading (a route change, or the control that had focus is gone). */
+export function focusHeading(): void {
+  const heading = document.querySelector<HTMLElement>('#main h1');
+  if (heading === null) return;
+  heading.tabIndex = -1;
+  heading.focus();
+}

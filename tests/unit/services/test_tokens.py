@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sculptops.domain.errors import Forbidden, NotAuthenticated, NotFound
+from sculptops.domain.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from sculptops.services.tokens import NewToken
 from tests.conftest import session
 
@@ -48,3 +48,15 @@ def test_a_token_of_another_user_is_not_found(c):
     with pytest.raises(NotFound):
         c.tokens.delete(session(c, "admin@demo"), theirs.id)
     assert c.token_store.get(theirs.digest) is not None
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\t\n"])
+def test_a_blank_name_is_refused_saying_so_and_nothing_is_stored(c, name):
+    # Given member@demo's session
+    member = session(c, "member@demo")
+    # When it asks for a token named only with blanks
+    with pytest.raises(InvalidInput) as refused:
+        c.tokens.create(member, NewToken(name))
+    # Then the refusal names the field and says why, and no token exists
+    assert (refused.value.field, refused.value.detail) == ("name", "must not be blank")
+    assert c.tokens.list(member, None, 10).tokens == []

@@ -183,8 +183,10 @@ export function AdminMembers(props: { ctx: Ctx }) {
       await what();
       setDone(message);
       members.reload();
+      return true;
     } catch (e) {
       setError(e);
+      return false;
     }
   };
 
@@ -200,7 +202,10 @@ export function AdminMembers(props: { ctx: Ctx }) {
             () =>
               call(addMemberApiV1TenantIdMembersPost({ path: { tenant_id: tenant }, body: { email, role } })),
             `${email} added as ${role}.`,
-          ).then(() => setEmail(''));
+          ).then((added) => {
+            // A refused address stays in the field, to be corrected.
+            if (added) setEmail('');
+          });
         }}
       >
         <div class="field">

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { call } from '../api';
 import { listNotificationsApiV1MeNotificationsGet } from '../client/sdk.gen';
-import { Time, useLoad } from '../ui';
+import { focusHeading, Time, useLoad } from '../ui';
 
 export function Notices() {
   const { data } = useLoad(() => call(listNotificationsApiV1MeNotificationsGet()), []);
@@ -21,7 +21,14 @@ export function Notices() {
               </li>
             ))}
           </ul>
-          <button type="button" onClick={() => setDismissed(true)}>
+          <button
+            type="button"
+            onClick={() => {
+              setDismissed(true);
+              // The button goes with the notices: focus the page's heading, not the document.
+              focusHeading();
+            }}
+          >
             Dismiss notices
           </button>
         </>

@@ -44,11 +44,15 @@ export function TokensPage(props: { ctx: Ctx }) {
           <button type="button" class="primary" onClick={() => setDialog({ kind: 'new' })}>
             New token
           </button>
+          {/* aria-disabled, not disabled: after a Revoke all the dialog hands focus back here,
+              and a disabled button would drop it to the document. */}
           <button
             type="button"
             class="danger"
-            disabled={list.length === 0}
-            onClick={() => setDialog({ kind: 'revoke-all' })}
+            aria-disabled={list.length === 0 ? 'true' : undefined}
+            onClick={() => {
+              if (list.length > 0) setDialog({ kind: 'revoke-all' });
+            }}
           >
             Revoke all
           </button>
@@ -98,19 +102,27 @@ export function TokensPage(props: { ctx: Ctx }) {
                     <td>
                       <Time iso={t.expiry_date} />
                       {warning && <div class="warning">{warning}</div>}
+                      {t.replaced_by && (
+                        <div class="warning">
+                          Old value of a rotation: works until <Time iso={t.works_until ?? null} />
+                        </div>
+                      )}
                     </td>
                     <td class="row-actions">
-                      <button
-                        type="button"
-                        aria-label={`Rotate ${t.name}`}
-                        onClick={() => setDialog({ kind: 'rotate', token: t })}
-                      >
-                        Rotate
-                      </button>
+                      {/* The old value of a rotation is not rotated again (its replacement is). */}
+                      {!t.replaced_by && (
+                        <button
+                          type="button"
+                          aria-label={`Rotate ${t.name}`}
+                          onClick={() => setDialog({ kind: 'rotate', token: t })}
+                        >
+                          Rotate
+                        </button>
+                      )}
                       <button
                         type="button"
                         class="danger"
-                        aria-label={`Delete ${t.name}`}
+                        aria-label={t.replaced_by ? `Delete the old value of ${t.name}` : `Delete ${t.name}`}
                         onClick={() => setDialog({ kind: 'delete', token: t })}
                       >
                         Delete
@@ -231,6 +243,16 @@ function NewToken(props: { tenant: string; role: Role; onClose: () => void; onCr
   const maxDays = policy.data?.max_lifetime_days ?? 366;
   const [name, setName] = useState('');
   const [choice, setChoice] = useState<ExpiryChoice>({ kind: 'preset', days: 30 });
+  // Once the policy is known, never start on a choice it forbids: the longest preset it allows,
+  // or its maximum in days when even the shortest preset is too long.
+  useEffect(() => {
+    const allowed = PRESETS.filter((n) => n <= maxDays);
+    setChoice((c) => {
+      if (c.kind !== 'preset' || c.days <= maxDays) return c;
+      return allowed.length > 0 ? { kind: 'preset', days: allowed[allowed.length - 1] } : { kind: 'days' };
+    });
+    setDays((d) => (Number(d) > maxDays ? String(maxDays) : d));
+  }, [maxDays]);
   const [days, setDays] = useState('14');
   const [date, setDate] = useState(isoDay(30));
   const [ceiling, setCeiling] = useState<'' | Role>('');

@@ -71,6 +71,15 @@ class TokenInfo(Out):
         "update a minute)",
     )
     ceiling: Role | None = None
+    replaced_by: str | None = Field(
+        default=None,
+        description="Set on the old token of a rotation while its value still works: the id "
+        "of the token that replaced it",
+    )
+    works_until: datetime | None = Field(
+        default=None,
+        description="With `replaced_by`: when the old value stops working (the overlap's end)",
+    )
 
 
 class TokenCreated(Out):

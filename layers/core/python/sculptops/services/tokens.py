@@ -82,7 +82,9 @@ class TokenService:
         tenant = terms.tenant_of(caller, self._identities)
         terms.check_may_mint(caller, tenant)
         name = request.name.strip()
-        if not 1 <= len(name) <= NAME_MAX:
+        if not name:
+            raise InvalidInput("name", "must not be blank")
+        if len(name) > NAME_MAX:
             raise InvalidInput("name", f"must be 1 to {NAME_MAX} characters")
         now = self._clock.now()
         # A token never mints one that outlives it.

@@ -25,6 +25,8 @@ def _info(token: StoredToken) -> dict[str, Any]:
         "last_used_at": token.last_used_at,
         "last_used_ips": list(token.last_used_ips),
         "ceiling": token.ceiling,
+        "replaced_by": token.superseded_by,
+        "works_until": token.valid_until if token.superseded_by else None,
     }
 
 
@@ -40,8 +42,8 @@ def create_token(caller: CallerDep, tokens: TokensDep, body: TokenCreate) -> dic
         ),
     )
     out = _info(created.token)
-    out.pop("last_used_at")
-    out.pop("last_used_ips")
+    for unset in ("last_used_at", "last_used_ips", "replaced_by", "works_until"):
+        out.pop(unset)
     return {**out, "token": created.value}
 
 
@@ -83,8 +85,8 @@ def rotate_token(
         ),
     )
     out = _info(rotated.token)
-    out.pop("last_used_at")
-    out.pop("last_used_ips")
+    for unset in ("last_used_at", "last_used_ips", "replaced_by", "works_until"):
+        out.pop(unset)
     return {
         **out,
         "token": rotated.value,
