@@ -60,7 +60,9 @@ def test_reuse_detection_revokes_what_the_family_minted(fake) -> None:
     child = _mint(fake, _caller(fake, a.value), "child")
     grandchild = _mint(fake, _caller(fake, child.value), "grandchild")
     a2 = fake.tokens.rotate(jwt, a.token.id, Rotation(overlap_seconds=5))
-    during = _mint(fake, _caller(fake, a.value), "minted-during-overlap")
+    # (what the old value mints in its overlap ends with the overlap: no expiry asked for)
+    during = fake.tokens.create(_caller(fake, a.value), NewToken(name="minted-during-overlap"))
+    assert during.token.expires_at == a2.old.valid_until
     after = _mint(fake, _caller(fake, a2.value), "minted-by-new")
     fake.clock.advance(seconds=6)
     # When the rotated-away value is presented after its overlap

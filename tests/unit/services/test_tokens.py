@@ -50,7 +50,10 @@ def test_a_token_of_another_user_is_not_found(c):
     assert c.token_store.get(theirs.digest) is not None
 
 
-@pytest.mark.parametrize("name", ["", "   ", "\t\n"])
+@pytest.mark.parametrize(
+    "name",
+    ["", "   ", "\t\n", "\u200b", "\u00a0\u200b", "\ufeff\u2060", "\u3164", "\u2800", "\u0301"],
+)
 def test_a_blank_name_is_refused_saying_so_and_nothing_is_stored(c, name):
     # Given member@demo's session
     member = session(c, "member@demo")
@@ -60,3 +63,8 @@ def test_a_blank_name_is_refused_saying_so_and_nothing_is_stored(c, name):
     # Then the refusal names the field and says why, and no token exists
     assert (refused.value.field, refused.value.detail) == ("name", "must not be blank")
     assert c.tokens.list(member, None, 10).tokens == []
+
+
+def test_a_name_with_something_to_show_is_kept_as_given(c):
+    created = c.tokens.create(session(c, "member@demo"), NewToken("  a\u200bb  "))
+    assert created.token.name == "a\u200bb"

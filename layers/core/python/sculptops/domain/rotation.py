@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sculptops.domain.errors import InvalidInput
-from sculptops.domain.tokens import StoredToken
+from sculptops.domain.tokens import StoredToken, descendants
 
 OVERLAP_MAX_SECONDS = 3600
 # last_used_at and last_used_ips are written at most this often per token: almost every
@@ -55,12 +55,33 @@ def superseded(old: StoredToken, new_id: str, now: datetime, overlap_seconds: in
     Its item stays until its own expiry (DynamoDB TTL), so that a reuse is detected as long as
     the value could have been used at all.
     """
-    return replace(
-        old,
-        family=old.family_id,
-        superseded_by=new_id,
-        valid_until=now + timedelta(seconds=overlap_seconds),
-    )
+    end = now + timedelta(seconds=overlap_seconds)
+    if old.expires_at is not None:
+        end = min(end, old.expires_at)  # an overlap never outlasts the token itself
+    return replace(old, family=old.family_id, superseded_by=new_id, valid_until=end)
+
+
+def power_ends(token: StoredToken) -> datetime | None:
+    """When a token stops working: its expiry, or for a rotated-away value the overlap's end.
+    What it mints or rotates never outlives this."""
+    if token.superseded_by is None or token.valid_until is None:
+        return token.expires_at
+    if token.expires_at is None:
+        return token.valid_until
+    return min(token.expires_at, token.valid_until)
+
+
+def earlier_values(tokens: Iterable[StoredToken], token: StoredToken) -> list[StoredToken]:
+    """The values `token` replaced in its rotation family (older members, rotated away): taking
+    a value away takes these too, which would otherwise work on until their overlap ends."""
+    return [
+        t
+        for t in tokens
+        if t.id != token.id
+        and t.family_id == token.family_id
+        and t.superseded_by is not None
+        and t.created_at <= token.created_at
+    ]
 
 
 def family_members(tokens: Iterable[StoredToken], family: str) -> list[StoredToken]:
@@ -89,3 +110,20 @@ def clean_ip(value: str | None) -> str | None:
         return str(ipaddress.ip_address(value))
     except ValueError:
         return None
+
+
+def taken_along(owned: Iterable[StoredToken], token: StoredToken) -> list[StoredToken]:
+    """What deleting `token` stops, itself first: the values it replaced in its rotation
+    family, and every token any of them minted (`owned`: all of the owner's tokens)."""
+    owned = list(owned)
+    roots = [token, *earlier_values(owned, token)]
+    return [*roots, *descendants(owned, [t.id for t in roots])]
+
+
+def family_taken_along(owned: Iterable[StoredToken], token: StoredToken) -> list[StoredToken]:
+    """What an admin's revoke of `token` stops, itself first: its whole rotation family (as a
+    block by family id does) and every token any of them minted."""
+    owned = list(owned)
+    family = [t for t in family_members(owned, token.family_id) if t.id != token.id]
+    minted = descendants(owned, [token.id, *(t.id for t in family)])
+    return [token, *family, *(t for t in minted if t not in family)]

@@ -129,3 +129,16 @@ def descendants(tokens: Iterable[StoredToken], roots: Iterable[str]) -> list[Sto
                 found.append(child)
                 frontier.append(child.id)
     return found
+
+
+# Characters that show nothing: fillers of some scripts, and the blank braille pattern.
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Spaces, format characters (zero-width space, joiners, BOM), combining marks, controls.
+_INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me", "Cc"})
+
+
+def is_blank(name: str) -> bool:
+    """Whether a name would show nothing at all (a list of such names cannot be told apart)."""
+    import unicodedata
+
+    return all(ch in _FILLERS or unicodedata.category(ch) in _INVISIBLE for ch in name)

@@ -28,8 +28,8 @@ from sculptops.domain.governance import (
 )
 from sculptops.domain.identity import Caller
 from sculptops.domain.roles import Role
-from sculptops.domain.rotation import UseState, use_state
-from sculptops.domain.tokens import StoredToken, descendants
+from sculptops.domain.rotation import UseState, family_taken_along, use_state
+from sculptops.domain.tokens import StoredToken
 from sculptops.ports import Clock, IdentityStore, MemberStore, TokenLedger, TokenStore
 from sculptops.services.governance_common import (
     PAGES_MAX,
@@ -117,8 +117,9 @@ class AdminTokenService:
         owner = self._identities.get_user(token.owner)
         elsewhere = owner is not None and any(t != tenant for t in owner.memberships)
         now = self._clock.now()
-        minted = descendants(personal_tokens(self._tokens, token.owner), [token.id])
-        stopped = [token, *minted]
+        # The whole rotation family goes, as a block here would (by family id), and all it minted.
+        stopped = family_taken_along(personal_tokens(self._tokens, token.owner), token)
+        minted = stopped[1:]
         events = [self._event(caller, tenant, t, token, reason, elsewhere, now) for t in stopped]
         notice = self._notice(caller, tenant, token, reason, elsewhere, len(minted), now)
         if elsewhere:

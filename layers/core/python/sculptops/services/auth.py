@@ -22,7 +22,7 @@ from sculptops.domain.identity import (
 )
 from sculptops.domain.presented import looks_like_jwt
 from sculptops.domain.roles import Role
-from sculptops.domain.rotation import UseState, clean_ip, use_state
+from sculptops.domain.rotation import UseState, clean_ip, power_ends, use_state
 from sculptops.domain.stream_ticket import StreamTicket, derive_key
 from sculptops.domain.tokens import StoredToken
 from sculptops.observability import scrub
@@ -179,7 +179,7 @@ class Authenticator:
             user=user,
             credential_id=stored.id,
             credential_name=stored.name,
-            expires_at=stored.expires_at,
+            expires_at=power_ends(stored),
             ceiling=stored.ceiling,
             agent_tenant=stored.tenant if kind is CredentialKind.AGENT else None,
             created_at=stored.created_at,

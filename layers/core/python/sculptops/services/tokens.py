@@ -23,12 +23,13 @@ from sculptops.domain.errors import (
 from sculptops.domain.governance import AuditEvent, AuditType, new_event
 from sculptops.domain.identity import Caller, CredentialKind
 from sculptops.domain.roles import Role
-from sculptops.domain.rotation import UseState, use_state
+from sculptops.domain.rotation import UseState, taken_along, use_state
 from sculptops.domain.tokens import (
     NAME_MAX,
     StoredToken,
     TokenPage,
     descendants,
+    is_blank,
     may_manage,
 )
 from sculptops.ports import AuditLog, Clock, IdentityStore, TokenLedger, TokenStore
@@ -82,7 +83,7 @@ class TokenService:
         tenant = terms.tenant_of(caller, self._identities)
         terms.check_may_mint(caller, tenant)
         name = request.name.strip()
-        if not name:
+        if is_blank(name):
             raise InvalidInput("name", "must not be blank")
         if len(name) > NAME_MAX:
             raise InvalidInput("name", f"must be 1 to {NAME_MAX} characters")
@@ -210,8 +211,9 @@ class TokenService:
             raise Forbidden(ABOVE_CEILING)
         if self._ledger is not None and caller.tenant is not None:
             now = self._clock.now()
-            # One event per token that stops working: this one and every one it minted.
-            doomed = [token, *descendants(self._all_of(token.owner), [token.id])]
+            # One event per token that stops working: this one, the values it replaced in a
+            # rotation (still in their overlap), and every token any of them minted.
+            doomed = taken_along(self._all_of(token.owner), token)
             events = [
                 new_event(
                     caller,
@@ -238,8 +240,7 @@ class TokenService:
         The token goes first, so that it can mint nothing more while its children are found.
         """
         deleted = self._tokens.delete(token)
-        doomed = descendants(self._all_of(token.owner), [token.id])
-        self._tokens.delete_many(doomed)
+        self._tokens.delete_many(taken_along(self._all_of(token.owner), token)[1:])
         return deleted
 
     def revoke_all(self, caller: Caller) -> int:
