@@ -92,6 +92,21 @@ class FakeTokenStore:
             n += 1
         return n
 
+    def shorten_overlap(self, token: StoredToken, until: datetime) -> bool:
+        self._maybe_fail()
+        current = self.items.get(token.digest)
+        if (
+            current is None
+            or token.superseded_by is None
+            or current.superseded_by != token.superseded_by
+            or current.valid_until is None
+            or current.valid_until <= until
+        ):
+            return False
+        self.writes += 1
+        self.items[token.digest] = replace(current, valid_until=until)
+        return True
+
     def record_use(self, token: StoredToken, when: datetime, ips: tuple[str, ...]) -> bool:
         self._maybe_fail()
         current = self.items.get(token.digest)

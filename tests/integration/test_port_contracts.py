@@ -19,8 +19,11 @@ from sculptops.domain.agents import Agent
 from sculptops.domain.errors import Conflict, NotFound
 from sculptops.domain.executions import Execution, Status
 from sculptops.domain.idempotency import IdempotentRecord
+from sculptops.domain.identity import CredentialKind
 from sculptops.domain.logs import Level, LogLine
 from sculptops.domain.roles import Role
+from sculptops.domain.rotation import superseded
+from sculptops.domain.tokens import StoredToken
 from sculptops.local.tables import create_tables
 from tests.fakes import fake_stores
 from tests.integration.conftest import _settings
@@ -487,3 +490,35 @@ def test_revoke_all_moves_the_watermark_forward_only_and_always_records(s):
     assert s.identity_store.get_user("member@demo").tokens_revoked_before == later
     logged = s.audit_log.list_events("demo", None, 10, None, None).events
     assert [e.id for e in logged] == [_event(2).id, _event(1).id]
+
+
+# ---- tokens: a rotation's older overlap ----
+
+
+@on_all_three
+def test_an_overlap_is_shortened_only_while_the_same_rotation_holds_and_only_shorter(s):
+    # Given a token rotated away (through the ledger) with an overlap ending in ten minutes
+    first = StoredToken(
+        digest="d" * 64,
+        id="tok_" + "1" * 24,
+        kind=CredentialKind.TOKEN,
+        owner="member@demo",
+        name="pipeline",
+        created_at=NOW,
+        expires_at=NOW + timedelta(days=30),
+        tenant="demo",
+    )
+    s.token_store.put(first)
+    new = replace(first, digest="e" * 64, id="tok_" + "2" * 24, family=first.id)
+    old = superseded(first, new.id, NOW, 600)
+    assert s.token_ledger.rotate(old, new, ["demo"], _event(1, "token.rotated"))
+    # When its overlap is moved back to one minute: it is, once
+    assert s.token_store.shorten_overlap(old, NOW + timedelta(minutes=1))
+    assert s.token_store.get(old.digest).valid_until == NOW + timedelta(minutes=1)
+    # Then never later again, nor for another rotation, nor for a token that is gone
+    assert not s.token_store.shorten_overlap(old, NOW + timedelta(minutes=5))
+    other = replace(old, superseded_by="tok_" + "3" * 24)
+    assert not s.token_store.shorten_overlap(other, NOW)
+    s.token_store.delete(old)
+    assert not s.token_store.shorten_overlap(old, NOW)
+    assert s.token_store.get(old.digest) is None

@@ -88,3 +88,16 @@ def test_an_overlap_never_outlasts_the_token(c):
     new = c.tokens.rotate(acting(c, old.value), old.token.id, Rotation(overlap_seconds=3600))
     # Then the old value works until its own expiry, and says so
     assert new.old.valid_until == old.token.expires_at
+
+
+@pytest.mark.parametrize("second_overlap", [0, 60])
+def test_rotating_the_replacement_ends_the_older_overlap_too(c, second_overlap):
+    # Given A rotated into B with a 10-minute overlap: A works
+    a, b = rotated(c, "viewer@demo")
+    assert not refused(c, a.value)
+    # When B is rotated into C with a shorter overlap
+    c_ = c.tokens.rotate(acting(c, b.value), b.token.id, Rotation(overlap_seconds=second_overlap))
+    # Then A stops no later than B does, and C works
+    assert not refused(c, c_.value)
+    c.clock.advance(seconds=second_overlap + 1)
+    assert refused(c, b.value) and refused(c, a.value)

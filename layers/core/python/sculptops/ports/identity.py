@@ -48,6 +48,12 @@ class TokenStore(Protocol):
         that no longer holds (a concurrent use won, or the token is gone)."""
         ...
 
+    def shorten_overlap(self, token: StoredToken, until: datetime) -> bool:
+        """Move a rotated-away token's overlap end back to `until`, in one conditional write:
+        only if it exists, is still replaced by `token.superseded_by` and its overlap ends
+        later. False when any of that no longer holds (nothing to shorten)."""
+        ...
+
 
 class TokenTenantReader(Protocol):
     def token_and_tenant(self, digest: str, slug: str) -> tuple[StoredToken | None, Tenant | None]:

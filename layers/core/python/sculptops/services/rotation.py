@@ -16,10 +16,11 @@ from sculptops.domain import ids, token_format
 from sculptops.domain.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from sculptops.domain.governance import AuditType, new_event
 from sculptops.domain.identity import Caller, CredentialKind
-from sculptops.domain.rotation import check_overlap, superseded
+from sculptops.domain.rotation import check_overlap, earlier_values, superseded
 from sculptops.domain.tokens import StoredToken, may_manage, merged_lineage
 from sculptops.ports import Clock, IdentityStore, TokenLedger, TokenStore
 from sculptops.services import token_terms as terms
+from sculptops.services.governance_common import personal_tokens
 
 ABOVE_CEILING = "this token cannot manage a token with a higher ceiling"
 
@@ -121,7 +122,18 @@ class TokenRotation:
             # cascade may have looked before the new token existed. Undo, as create does.
             self._tokens.delete(new)
             raise NotAuthenticated("rotating-token-revoked")
+        self._shorten_earlier(old, replaced)
         return Rotated(token=new, value=value, old=replaced)
+
+    def _shorten_earlier(self, old: StoredToken, replaced: StoredToken) -> None:
+        """The values `old` itself replaced stop no later than `old` now does: after A -> B
+        with an overlap, B -> C ends A's overlap too (at B's). A first rotation reads nothing."""
+        end = replaced.valid_until
+        if old.family is None or end is None:
+            return
+        for earlier in earlier_values(personal_tokens(self._tokens, old.owner), old):
+            if earlier.valid_until is not None and earlier.valid_until > end:
+                self._tokens.shorten_overlap(earlier, end)
 
     def _other_token(self, caller: Caller, old: StoredToken) -> StoredToken | None:
         """The calling token when it rotates another token than itself: the new token counts

@@ -119,6 +119,9 @@ class AuthTokenStore:
     def delete_many(self, tokens: Iterable[StoredToken]) -> int:
         return self._full().delete_many(tokens)
 
+    def shorten_overlap(self, token: StoredToken, until: datetime) -> bool:
+        return self._full().shorten_overlap(token, until)
+
 
 class AuthIdentityStore:
     """IdentityStore for the authorizer: reads on botocore directly, writes on pynamodb."""

@@ -130,6 +130,22 @@ class DynamoTokenStore:
                 count += 1
         return count
 
+    def shorten_overlap(self, token: StoredToken, until: datetime) -> bool:
+        m = self._m
+        if token.superseded_by is None:
+            return False
+        condition = (
+            m.digest.exists() & (m.superseded_by == token.superseded_by) & (m.valid_until > until)
+        )
+        with translated():
+            try:
+                m(token.digest).update(actions=[m.valid_until.set(until)], condition=condition)
+            except UpdateError as exc:
+                if is_conditional_failure(exc):
+                    return False
+                raise
+        return True
+
     def record_use(self, token: StoredToken, when: datetime, ips: tuple[str, ...]) -> bool:
         m = self._m
         seen = (
