@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sculptops.domain.errors import InvalidInput, NotAuthenticated
+from sculptops.domain.errors import InvalidInput, NotAuthenticated, NotFound
 from sculptops.domain.identity import Caller
 from sculptops.services.rotation import Rotated, Rotation
 from sculptops.services.tokens import CreatedToken, NewToken
@@ -101,3 +101,89 @@ def test_rotating_the_replacement_ends_the_older_overlap_too(c, second_overlap):
     assert not refused(c, c_.value)
     c.clock.advance(seconds=second_overlap + 1)
     assert refused(c, b.value) and refused(c, a.value)
+
+
+def test_a_child_of_an_old_value_cannot_rotate_itself_past_the_overlap(c):
+    # Given A rotated into B with a 20-second overlap, and Y minted by A's old value meanwhile
+    a, b = rotated(c, "member@demo", overlap=20)
+    y = c.tokens.create(acting(c, a.value), NewToken("child"))
+    # When Y rotates itself with an empty body (the same lifetime again)
+    c.clock.advance(seconds=10)
+    y2 = c.tokens.rotate(acting(c, y.value), y.token.id, Rotation())
+    # Then the new value ends with A's overlap too, and nothing of it works after
+    assert y2.token.expires_at is not None and b.old.valid_until is not None
+    assert y2.token.expires_at <= b.old.valid_until
+    c.clock.advance(seconds=11)
+    assert refused(c, y2.value)
+
+
+def test_deleting_the_token_that_rotated_another_stops_both_of_its_values(c):
+    # Given T, and A (a token of the same owner) rotated by T into B with an overlap
+    member = session(c, "member@demo")
+    t = c.tokens.create(member, NewToken("rotator", expires_in_days=60))
+    a = c.tokens.create(member, NewToken("pipeline", expires_in_days=30))
+    b = c.tokens.rotate(acting(c, t.value), a.token.id, Rotation(overlap_seconds=600))
+    # When T is deleted (it counts as B's minter)
+    c.tokens.delete(member, t.token.id)
+    # Then B goes, and so does A, the value B replaced
+    assert refused(c, b.value) and refused(c, a.value)
+
+
+def test_a_rotation_does_not_bring_back_a_token_the_lifetime_policy_refuses(c):
+    # Given a 30-day token, refused once demo's maximum is 7 days
+    a = c.tokens.create(session(c, "viewer@demo"), NewToken("long", expires_in_days=30))
+    c.token_policy.set_policy(session(c, "admin@demo"), False, 7, None)
+    assert refused_in_demo(c, a.value)
+    # When its owner rotates it with an overlap (their session may)
+    c.tokens.rotate(
+        session(c, "viewer@demo"), a.token.id, Rotation(overlap_seconds=600, expires_in_days=7)
+    )
+    # Then the old value is still refused: its own lifetime is what the policy measures
+    assert refused_in_demo(c, a.value)
+
+
+def refused_in_demo(c: Any, value: str) -> bool:
+    try:
+        acting(c, value, "demo")
+    except NotAuthenticated:
+        return True
+    return False
+
+
+def test_a_rotation_that_an_admins_revoke_overtakes_leaves_no_new_value(c, monkeypatch):
+    # Given viewer@demo's token, whose rotation an admin's revoke overtakes: the revoke lists
+    # the family and deletes the old token while the rotation's write is in flight
+    a = c.tokens.create(session(c, "viewer@demo"), NewToken("pipeline", expires_in_days=30))
+    write = c.token_ledger.rotate
+
+    def overtaken(old: Any, new: Any, tenants: Any, event: Any) -> bool:
+        committed = write(old, new, tenants, event)
+        c.token_store.delete(c.token_store.get(old.digest))  # the revoke's delete lands now
+        return committed
+
+    monkeypatch.setattr(c.token_ledger, "rotate", overtaken)
+    # When the rotation finishes
+    with pytest.raises(NotFound):
+        c.tokens.rotate(acting(c, a.value), a.token.id, Rotation(overlap_seconds=60))
+    # Then no value of the family is left
+    assert c.tokens.list(session(c, "viewer@demo"), None, 10).tokens == []
+    assert refused(c, a.value)
+
+
+def test_an_admins_revoke_looks_again_for_a_value_a_concurrent_rotation_made(c, monkeypatch):
+    # Given viewer@demo's token, rotated by its owner while an admin's revoke is written
+    a = c.tokens.create(session(c, "viewer@demo"), NewToken("pipeline", expires_in_days=30))
+    owner = session(c, "viewer@demo")
+    made: list[str] = []
+    revoke = c.token_ledger.revoke
+
+    def rotation_lands_first(*args: Any, **kw: Any) -> bool:
+        if not made:  # the rotation commits between the revoke's look and its write
+            made.append(c.tokens.rotate(owner, a.token.id, Rotation(overlap_seconds=60)).value)
+        return revoke(*args, **kw)
+
+    monkeypatch.setattr(c.token_ledger, "revoke", rotation_lands_first)
+    # When the admin revokes the token
+    c.admin_tokens.revoke_token(session(c, "admin@demo"), a.token.id, None)
+    # Then the value the rotation made is refused too
+    assert made and refused(c, made[0]) and refused(c, a.value)

@@ -52,7 +52,20 @@ def test_a_token_of_another_user_is_not_found(c):
 
 @pytest.mark.parametrize(
     "name",
-    ["", "   ", "\t\n", "\u200b", "\u00a0\u200b", "\ufeff\u2060", "\u3164", "\u2800", "\u0301"],
+    [
+        "",
+        "   ",
+        "\t\n",
+        "\u200b",
+        "\u00a0\u200b",
+        "\ufeff\u2060",
+        "\u3164",
+        "\u2800",
+        "\u0301",
+        "\u2065",
+        "\U000e0080",
+        "\ufff0",
+    ],
 )
 def test_a_blank_name_is_refused_saying_so_and_nothing_is_stored(c, name):
     # Given member@demo's session

@@ -90,6 +90,9 @@ class Principal:
     ceiling: Role | None = None
     agent_tenant: str | None = None
     created_at: datetime | None = None  # a token's creation, for the tenant's lifetime policy
+    # A token's own expiry, for that policy too: `expires_at` is when it stops working, sooner
+    # for the old value of a rotation (its overlap's end).
+    lifetime_ends: datetime | None = None
     # A personal token's rotation family and maker: a tenant's block of either stops it too.
     lineage: tuple[str, ...] = ()
 

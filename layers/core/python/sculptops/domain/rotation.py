@@ -10,7 +10,7 @@ family is revoked).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -113,17 +113,33 @@ def clean_ip(value: str | None) -> str | None:
 
 
 def taken_along(owned: Iterable[StoredToken], token: StoredToken) -> list[StoredToken]:
-    """What deleting `token` stops, itself first: the values it replaced in its rotation
-    family, and every token any of them minted (`owned`: all of the owner's tokens)."""
-    owned = list(owned)
-    roots = [token, *earlier_values(owned, token)]
-    return [*roots, *descendants(owned, [t.id for t in roots])]
+    """What deleting `token` stops, itself first: every token it minted and every value any of
+    them replaced in a rotation, transitively (`owned`: all of the owner's tokens)."""
+    return _closure(list(owned), token, earlier_values)
 
 
 def family_taken_along(owned: Iterable[StoredToken], token: StoredToken) -> list[StoredToken]:
     """What an admin's revoke of `token` stops, itself first: its whole rotation family (as a
-    block by family id does) and every token any of them minted."""
-    owned = list(owned)
-    family = [t for t in family_members(owned, token.family_id) if t.id != token.id]
-    minted = descendants(owned, [token.id, *(t.id for t in family)])
-    return [token, *family, *(t for t in minted if t not in family)]
+    block by family id does), every token any of them minted, and their families, transitively."""
+    return _closure(
+        list(owned),
+        token,
+        lambda owned, t: [m for m in family_members(owned, t.family_id) if m.id != t.id],
+    )
+
+
+def _closure(
+    owned: list[StoredToken],
+    token: StoredToken,
+    related: Callable[[list[StoredToken], StoredToken], list[StoredToken]],
+) -> list[StoredToken]:
+    """`token`, then everything reachable from it by `related` or by minting (`descendants`)."""
+    found = {token.id: token}
+    frontier = [token]
+    while frontier:  # bounded: each token enters once, and the owner's tokens are finite
+        current = frontier.pop()
+        for t in [*related(owned, current), *descendants(owned, [current.id])]:
+            if t.id not in found:
+                found[t.id] = t
+                frontier.append(t)
+    return list(found.values())

@@ -129,6 +129,17 @@ class AdminTokenService:
             done = revoke_each(self._ledger, stopped, events, notice, unlink_from=[tenant])
         if not done:
             raise NotFound(f"token {token_id} not found in {tenant}")
+        if not elsewhere:
+            # A rotation that committed while the family was being revoked made a value the
+            # first look missed: look again, and revoke what is new (the rotation checks too).
+            gone = {t.id for t in stopped}
+            again = family_taken_along(personal_tokens(self._tokens, token.owner), token)
+            late = [t for t in again if t.id not in gone]
+            if late:
+                late_events = [
+                    self._event(caller, tenant, t, token, reason, elsewhere, now) for t in late
+                ]
+                revoke_each(self._ledger, late, late_events, unlink_from=[tenant])
 
     @staticmethod
     def _event(

@@ -180,6 +180,7 @@ class Authenticator:
             credential_id=stored.id,
             credential_name=stored.name,
             expires_at=power_ends(stored),
+            lifetime_ends=stored.expires_at,
             ceiling=stored.ceiling,
             agent_tenant=stored.tenant if kind is CredentialKind.AGENT else None,
             created_at=stored.created_at,
@@ -265,7 +266,7 @@ class Authenticator:
                     principal.credential_id,
                     principal.lineage,
                     principal.created_at,
-                    principal.expires_at,
+                    principal.lifetime_ends or principal.expires_at,
                     read,
                 )
         return _caller(principal, slug, role)

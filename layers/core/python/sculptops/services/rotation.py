@@ -16,7 +16,7 @@ from sculptops.domain import ids, token_format
 from sculptops.domain.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from sculptops.domain.governance import AuditType, new_event
 from sculptops.domain.identity import Caller, CredentialKind
-from sculptops.domain.rotation import check_overlap, earlier_values, superseded
+from sculptops.domain.rotation import check_overlap, earlier_values, power_ends, superseded
 from sculptops.domain.tokens import StoredToken, may_manage, merged_lineage
 from sculptops.ports import Clock, IdentityStore, TokenLedger, TokenStore
 from sculptops.services import token_terms as terms
@@ -122,6 +122,11 @@ class TokenRotation:
             # cascade may have looked before the new token existed. Undo, as create does.
             self._tokens.delete(new)
             raise NotAuthenticated("rotating-token-revoked")
+        if self._tokens.get(old.digest) is None:
+            # The old token was revoked while this rotation was written (an admin's revoke
+            # looked before the new token existed): the new one goes too.
+            self._tokens.delete(new)
+            raise NotFound(f"token {token_id} was revoked meanwhile")
         self._shorten_earlier(old, replaced)
         return Rotated(token=new, value=value, old=replaced)
 
@@ -177,6 +182,8 @@ class TokenRotation:
             caps.append(caller.expires_at)
         if old.created_by is not None:
             parent = self._tokens.find(old.owner, old.created_by)
-            if parent is not None and parent.expires_at is not None:
-                caps.append(parent.expires_at)
+            # A parent rotated away works only until its overlap ends: so does what it minted.
+            end = power_ends(parent) if parent is not None else None
+            if end is not None:
+                caps.append(end)
         return min(caps) if caps else None
