@@ -153,3 +153,27 @@ def test_the_stream_url_names_the_surface_it_was_asked_on(api: Api) -> None:
         == (f"/api/v1/demo/executions/{run}/logs/stream")
     )
     assert urls["/api"] == f"/api/executions/{run}/logs/stream"
+
+
+def test_a_refused_field_is_named_as_the_surface_spells_it(api: Api) -> None:
+    # Given a token asked for with more days than demo's policy allows, on each surface
+    api.act_as(session(api.container, "member@demo", "demo"))
+    api.container.token_policy.set_policy(
+        session(api.container, "admin@demo", "demo"), False, 7, None
+    )
+    compat = api.client.post("/api/tokens", json={"name": "x", "expiresInDays": 30})
+    canonical = api.client.post("/api/v1/demo/tokens/", json={"name": "x", "expires_in_days": 30})
+    # Then each refusal names the field as that surface spells it
+    assert (compat.status_code, canonical.status_code) == (422, 422), (compat.text, canonical.text)
+    assert compat.json()["errors"][0]["field"] == "expiresInDays"
+    assert canonical.json()["errors"][0]["field"] == "expires_in_days"
+    assert compat.json()["message"].startswith("Invalid request: expiresInDays: ")
+
+
+def test_a_refused_key_inside_a_field_is_named_as_sent(api: Api) -> None:
+    # Given a run asked for with a reserved variable in extra_vars, on the compat surface
+    body = {"playbookId": PING_ID, "inventoryId": LOCAL_ID, "extraVars": {"ansible_become": 1}}
+    r = api.client.post("/api/executions", json=body)
+    # Then the field is camelCase and the caller's own key is as sent
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "extraVars.ansible_become"

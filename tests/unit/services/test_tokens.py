@@ -65,6 +65,8 @@ def test_a_token_of_another_user_is_not_found(c):
         "\u2065",
         "\U000e0080",
         "\ufff0",
+        "\U000f0000",
+        "\ue000\uf8ff",
     ],
 )
 def test_a_blank_name_is_refused_saying_so_and_nothing_is_stored(c, name):

@@ -133,9 +133,9 @@ def descendants(tokens: Iterable[StoredToken], roots: Iterable[str]) -> list[Sto
 
 # Characters that show nothing: fillers of some scripts, and the blank braille pattern.
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-# Spaces, format characters (zero-width space, joiners, BOM), combining marks, controls, and
-# unassigned code points (which render as nothing, or as a box no one can tell apart).
-_INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me", "Cc", "Cn"})
+# Spaces, format characters (zero-width space, joiners, BOM), combining marks, controls,
+# unassigned and private-use code points (nothing, a box, or a glyph only some fonts have).
+_INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me", "Cc", "Cn", "Co"})
 
 
 def is_blank(name: str) -> bool:

@@ -88,9 +88,27 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _invalid(_: Request, exc: Exception) -> JSONResponse:
+def _spelled(request: Request, field: str, where: str) -> str:
+    """A body or query field as the request's surface spells it: camelCase on `/api/...`.
+    Only the field itself: what follows it (`extra_vars.ansible_become`) is a key the caller
+    chose, named as sent."""
+    from pydantic.alias_generators import to_camel
+
+    from sculptops.http.surfaces import surface_of
+
+    try:
+        camel = surface_of(request.scope.get("route")).camel
+    except LookupError:
+        return field
+    if not camel or where == "path":
+        return field
+    head, dot, rest = field.partition(".")
+    return f"{to_camel(head)}{dot}{rest}"
+
+
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, InvalidInput)
-    field, detail = scrub(exc.field), public(exc.detail)
+    field, detail = scrub(_spelled(request, exc.field, exc.where)), public(exc.detail)
     return JSONResponse(
         status_code=422,
         content=error_body(
