@@ -135,11 +135,17 @@ def _closure(
 ) -> list[StoredToken]:
     """`token`, then everything reachable from it by `related` or by minting (`descendants`)."""
     found = {token.id: token}
-    frontier = [token]
+    # (token, whether its descendants are still to be found): `descendants` is transitive, so
+    # a token found among them needs only its `related` ones looked up.
+    frontier = [(token, True)]
     while frontier:  # bounded: each token enters once, and the owner's tokens are finite
-        current = frontier.pop()
-        for t in [*related(owned, current), *descendants(owned, [current.id])]:
+        current, expand = frontier.pop()
+        for t in related(owned, current):
             if t.id not in found:
                 found[t.id] = t
-                frontier.append(t)
+                frontier.append((t, True))
+        for t in descendants(owned, [current.id]) if expand else []:
+            if t.id not in found:
+                found[t.id] = t
+                frontier.append((t, False))
     return list(found.values())

@@ -212,7 +212,7 @@ class TokenService:
         if self._ledger is not None and caller.tenant is not None:
             now = self._clock.now()
             # One event per token that stops working: this one, the values it replaced in a
-            # rotation (still in their overlap), and every token any of them minted.
+            # rotation, and every token any of them minted.
             doomed = taken_along(self._all_of(token.owner), token)
             events = [
                 new_event(
