@@ -145,6 +145,33 @@ class FakeIdentityStore:
             self.users[user_id] = replace(user, tokens_revoked_before=when)
 
 
+class FakeCredentialReader:
+    """CredentialReader over a FakeTokenStore and a FakeIdentityStore: each call is one request
+    (`requests`), as one BatchGetItem is on DynamoDB. Users are found by their owner key."""
+
+    def __init__(self, tokens: FakeTokenStore, identities: FakeIdentityStore) -> None:
+        self.tokens = tokens
+        self.identities = identities
+        self.requests = 0
+
+    def token_owner_tenant(
+        self, digest: str, owner_key: str | None, slug: str | None
+    ) -> tuple[StoredToken | None, User | None, Tenant | None]:
+        from sculptops.domain.token_format import owner_key as key_of
+
+        self.tokens._maybe_fail()
+        if self.identities.fail_with is not None:
+            raise self.identities.fail_with
+        self.requests += 1
+        user = None
+        if owner_key is not None:
+            user = next(
+                (u for u in self.identities.users.values() if key_of(u.id) == owner_key), None
+            )
+        tenant = self.identities.tenants.get(slug) if slug is not None else None
+        return self.tokens.items.get(digest), user, tenant
+
+
 class FakeJwtVerifier:
     """Accepts the JWTs a test registered in `valid` (token -> claims); refuses anything else."""
 

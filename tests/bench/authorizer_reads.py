@@ -4,8 +4,9 @@ Counted on moto in-process at two botocore boundaries: every HTTP request a clie
 (`before-send`, once per attempt, so a retry would count) and every API call with the items it
 asks for. "Before" is the Authenticator reading one item after another (as `bootstrap.build`
 wires it for the route functions); "after" is the authorizer's own composition
-(`sculptops.aws.authentication`), whose token check on a tenant's route reads the token and the
-tenant in one BatchGetItem. Warm: each credential was used a moment before, so its last use is
+(`sculptops.aws.authentication`), whose token check on a tenant's route reads the token, its owner
+(by the owner key the value carries) and the tenant in one BatchGetItem. A value made before
+values carried the owner key reads its owner after the token: one round trip more. Warm: each credential was used a moment before, so its last use is
 already recorded (a first use in a minute adds one conditional UpdateItem).
 """
 
@@ -104,6 +105,7 @@ def _measure() -> Result:
     assert user is not None
     admin = c.authenticator.act_in(Principal(CredentialKind.JWT, user.id, user), "demo")
     token = c.tokens.create(admin, NewToken(name="bench")).value
+    legacy = _legacy_value(c, admin)
     agent = c.agents.register(admin, "bench").token
     jwt = idp.issue("admin@demo")["access_token"]
     authenticators = {
@@ -125,6 +127,9 @@ def _measure() -> Result:
             token, "/api/v1/{tenant_id}/me", "demo"
         ),
         "personal token, active tenant (/api/playbooks)": event(token, "/api/playbooks", None),
+        "personal token made before the owner key, tenant route": event(
+            legacy, "/api/v1/{tenant_id}/me", "demo"
+        ),
         "agent token (/api/v1/demo/agents/claim)": event(
             agent, "/api/v1/{tenant_id}/agents/claim", "demo"
         ),
@@ -153,6 +158,20 @@ def _measure() -> Result:
     return results
 
 
+def _legacy_value(c: Any, caller: Any) -> str:
+    """A personal token as made before values carried the owner key (the short body)."""
+    from dataclasses import replace
+
+    from sculptops.domain import ids, token_format
+    from sculptops.services.tokens import NewToken
+
+    token = c.tokens.create(caller, NewToken(name="legacy")).token
+    value = token_format.generate(c.settings.token_prefix)
+    digest = token_format.TokenHasher(c.settings.token_pepper).digest(value)
+    c.token_store.put(replace(token, digest=digest, id=ids.sortable_id("tok", 1)))
+    return value
+
+
 def _ops(counts: dict[str, int]) -> str:
     ops = sorted((k.removeprefix("op:"), n) for k, n in counts.items() if k.startswith("op:"))
     return ", ".join(f"{op} {n}" for op, n in ops) or "none"
@@ -176,7 +195,9 @@ def table(results: Result) -> str:
 def check(results: Result) -> list[str]:
     """The promises, as failures (empty when all hold)."""
     want = {
-        "personal token, tenant route (/api/v1/demo/me)": 2,
+        "personal token, tenant route (/api/v1/demo/me)": 1,
+        "personal token, active tenant (/api/playbooks)": 2,
+        "personal token made before the owner key, tenant route": 2,
         "agent token (/api/v1/demo/agents/claim)": 1,
         "JWT, tenant route (JWKS cached)": 1,
         "malformed token": 0,
@@ -192,7 +213,10 @@ def run(measure_fn: Callable[[], Result] = measure) -> str:
     results = measure_fn()
     failures = check(results)
     verdict = "all as promised" if not failures else "MISSED: " + "; ".join(failures)
-    return table(results) + f"\n\nTargets (tenant route 2, agent 1, JWT 1, malformed 0): {verdict}."
+    return table(results) + (
+        "\n\nTargets (tenant route 1, active tenant 2, a value without the owner key 2, agent 1, "
+        f"JWT 1, malformed 0): {verdict}."
+    )
 
 
 if __name__ == "__main__":

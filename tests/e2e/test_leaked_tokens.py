@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -148,17 +149,22 @@ def _shape(r: httpx.Response) -> tuple[int, bytes, tuple[tuple[str, str], ...]]:
     return r.status_code, r.content, tuple(headers)
 
 
+def _unknown() -> str:
+    """A well-formed value of a live token's length that no token has."""
+    return token_format.generate("ag_live_", token_format.owner_key(secrets.token_hex(8)))
+
+
 def _malformed() -> str:
-    value = token_format.generate("ag_live_")
+    value = _unknown()
     return value[:-1] + ("A" if value[-1] != "A" else "B")  # the checksum no longer matches
 
 
 def test_valid_unknown_and_malformed_values_get_the_same_answer_and_timing(stack: Stack) -> None:
     # Given values of each kind, of the same length (a fresh live token for each valid sample)
     valid = [_token(stack, 30, f"t{i}")["token"] for i in range(SAMPLES)]
-    unknown = [token_format.generate("ag_live_") for _ in range(SAMPLES)]
+    unknown = [_unknown() for _ in range(SAMPLES)]
     malformed = [_malformed() for _ in range(SAMPLES)]
-    assert {len(v) for v in valid + unknown + malformed} == {44}
+    assert {len(v) for v in valid + unknown + malformed} == {66}
     times: dict[str, list[float]] = {"valid": [], "unknown": [], "malformed": []}
     shapes = set()
     # When each is posted, the kinds interleaved so that any drift of the machine hits all
@@ -188,10 +194,10 @@ def test_one_live_token_padded_with_999_unknown_takes_as_long_as_1000_unknown(
     live = [_token(stack, 30, f"pad{i}")["token"] for i in range(PADDED_SAMPLES)]
     times: dict[str, list[float]] = {"1 live + 999 unknown": [], "1000 unknown": []}
     shapes = set()
-    _post(stack.url, [token_format.generate("ag_live_") for _ in range(1000)])  # warm-up
+    _post(stack.url, [_unknown() for _ in range(1000)])  # warm-up
     for i in range(PADDED_SAMPLES):
-        padded = [live[i], *(token_format.generate("ag_live_") for _ in range(999))]
-        unknown = [token_format.generate("ag_live_") for _ in range(1000)]
+        padded = [live[i], *(_unknown() for _ in range(999))]
+        unknown = [_unknown() for _ in range(1000)]
         pair = [("1 live + 999 unknown", padded), ("1000 unknown", unknown)]
         # Alternate which goes first, and let the worker finish the live token's revocation
         # (after the answer, out of band) before the next request is timed: that work would

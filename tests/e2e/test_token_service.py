@@ -33,7 +33,7 @@ def test_session_jwt_to_token_to_use_to_revoke(stack: Stack) -> None:
         assert r.status_code == 201, r.text
         created = r.json()
     token = created["token"]
-    assert re.fullmatch(r"ag_live_[0-9A-Za-z]{36}", token)
+    assert re.fullmatch(r"ag_live_[0-9A-Za-z]{58}", token)  # random, owner key, checksum
     # Then the token works with curl-style headers
     with stack.client(token) as c:
         me = c.get("/api/v1/demo/me").json()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -15,9 +16,12 @@ from sculptops.adapters.dynamodb.auth_reads import AuthReads
 from sculptops.aws.authentication import authenticator_for
 from sculptops.aws.authorizer import AuthorizerUnavailable, authorize
 from sculptops.bootstrap import Container
+from sculptops.domain import token_format
 from sculptops.domain.errors import Unavailable
 from sculptops.domain.identity import CredentialKind, Principal
+from sculptops.domain.ids import sortable_id
 from sculptops.domain.roles import Role
+from sculptops.domain.token_format import TokenHasher, owner_key
 from sculptops.services.auth import Authenticator
 from sculptops.services.rotation import Rotation
 from sculptops.services.tokens import NewToken
@@ -71,6 +75,15 @@ def _authorize(a: Authenticator, event: dict) -> dict:
     return authorize(a, event)
 
 
+def _legacy_value(real: Container, caller: Any) -> str:
+    """A token as made before values carried the owner key (the short body)."""
+    token = real.tokens.create(caller, NewToken(name="legacy")).token
+    value = token_format.generate(real.settings.token_prefix)
+    digest = TokenHasher(real.settings.token_pepper).digest(value)
+    real.token_store.put(replace(token, digest=digest, id=sortable_id("tok", 1)))
+    return value
+
+
 def test_round_trips_per_authorization(real: Container, lean: Authenticator) -> None:
     admin = _caller(real, "admin@demo", "demo")
     token = real.tokens.create(admin, NewToken(name="rt")).value
@@ -80,11 +93,16 @@ def test_round_trips_per_authorization(real: Container, lean: Authenticator) -> 
         _authorize(lean, event)  # first use: its last use is recorded (one UpdateItem)
     with Sends(lean) as ops:
         assert _authorize(lean, _event(token, "demo"))["context"]["role"] == "admin"
-    # The token and the tenant in one BatchGetItem, then the owner: 2, not 3.
-    assert ops == Counter({"BatchGetItem": 1, "GetItem": 1})
+    # The token, its owner (by the key in the value) and the tenant in one BatchGetItem.
+    assert ops == Counter({"BatchGetItem": 1})
     with Sends(lean) as ops:
         _authorize(lean, _event(token, None))  # the active tenant is known from the owner only
-    assert ops == Counter({"GetItem": 3})
+    assert ops == Counter({"BatchGetItem": 1, "GetItem": 1})
+    legacy = _legacy_value(real, admin)
+    _authorize(lean, _event(legacy, "demo"))
+    with Sends(lean) as ops:
+        assert _authorize(lean, _event(legacy, "demo"))["context"]["role"] == "admin"
+    assert ops == Counter({"BatchGetItem": 1, "GetItem": 1})  # the owner after the token
     with Sends(lean) as ops:
         _authorize(lean, agent_event)
     assert ops == Counter({"GetItem": 1})
@@ -120,13 +138,22 @@ def test_the_reads_answer_as_the_pynamodb_stores(real: Container, lean: Authenti
     for slug in ("demo", "acme", "nope"):
         tenant = real.identity_store.get_tenant(slug)
         assert reads.get_tenant(slug) == tenant
-        assert reads.token_and_tenant(rotated.token.digest, slug) == (
-            real.token_store.get(rotated.token.digest),
-            tenant,
-        )
+        for user_id in ("member@demo", "admin@demo", "nobody@demo"):
+            key = owner_key(user_id)
+            assert reads.token_owner_tenant(rotated.token.digest, key, slug) == (
+                real.token_store.get(rotated.token.digest),
+                real.identity_store.get_user(user_id),
+                tenant,
+            )
     demo = reads.get_tenant("demo")
     assert demo is not None and first.token.id in demo.blocked_tokens
-    assert reads.token_and_tenant("0" * 64, "demo") == (None, demo)
+    assert reads.token_owner_tenant("0" * 64, None, "demo") == (None, None, demo)
+    member = real.identity_store.get_user("member@demo")
+    assert reads.token_owner_tenant("0" * 64, owner_key("member@demo"), None) == (
+        None,
+        member,
+        None,
+    )
 
 
 @on_dynamodb_local_too
@@ -207,12 +234,12 @@ def test_unprocessed_keys_are_asked_again_then_unavailable(stubbed) -> None:
     reads, settings = stubbed
     tenant_item = {"pk": {"S": "TENANT#demo"}, "sk": {"S": "TENANT"}, "name": {"S": "Demo"}}
     reads._client = _Stub(2, {"Responses": {settings.identity_table: [tenant_item]}})
-    token, tenant = reads.token_and_tenant("0" * 64, "demo")
-    assert token is None and tenant is not None and tenant.name == "Demo"
+    token, user, tenant = reads.token_owner_tenant("0" * 64, owner_key("x"), "demo")
+    assert token is None and user is None and tenant is not None and tenant.name == "Demo"
     assert reads._client.calls == 3
     reads._client = _Stub(3, {"Responses": {}})
     with pytest.raises(Unavailable):
-        reads.token_and_tenant("0" * 64, "demo")
+        reads.token_owner_tenant("0" * 64, None, "demo")
     assert reads._client.calls == 3
 
 

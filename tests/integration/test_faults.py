@@ -129,9 +129,9 @@ def _client_of(model: object):
         # A tenant's route: the token and the tenant in one BatchGetItem.
         ("BatchGetItem", "ThrottlingException", 400, "/api/v1/demo/me"),
         ("BatchGetItem", "InternalServerError", 500, "/api/v1/demo/me"),
-        # No tenant in the path: the token by GetItem.
-        ("GetItem", "ThrottlingException", 400, "/api/v1/me"),
-        ("GetItem", "InternalServerError", 500, "/api/v1/me"),
+        # No tenant in the path: the token and its owner in one BatchGetItem too.
+        ("BatchGetItem", "ThrottlingException", 400, "/api/v1/me"),
+        ("BatchGetItem", "InternalServerError", 500, "/api/v1/me"),
         ("Query", "ProvisionedThroughputExceededException", 400, "/api/v1/demo/me"),
     ],
 )

@@ -231,8 +231,8 @@ def tokens_table_fault(operation: str, code: str, status: int = 400) -> Iterator
 @pytest.mark.parametrize(
     ("operation", "path"),
     [
-        ("BatchGetItem", "/api/v1/demo/tokens/"),  # a tenant's route: token and tenant at once
-        ("GetItem", "/api/tokens/"),  # the active tenant's route: the token alone first
+        ("BatchGetItem", "/api/v1/demo/tokens/"),  # a tenant's route: token, owner, tenant
+        ("BatchGetItem", "/api/tokens/"),  # the active tenant's route: token and owner first
     ],
 )
 def test_throttling_in_the_authorizer_is_503_never_an_allow(

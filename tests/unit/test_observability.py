@@ -2,19 +2,22 @@
 
 import logging
 
-from sculptops.domain.token_format import TokenHasher, generate
+from sculptops.domain.token_format import TokenHasher, generate, owner_key
 from sculptops.observability import RedactingFilter, escape_controls, scrub
 
 
 def test_scrub_removes_tokens_jwts_digests_and_bearer_values():
-    token = generate("ag_live_")
+    token = generate("ag_live_", owner_key("member@demo"))
+    older = generate("ag_live_")  # made before values carried the owner key
     agent = generate("ag_agent_")
     jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
     digest = TokenHasher(None).digest(token)
-    text = f"a {token} b {agent} c {jwt} d {digest} e Bearer secretvalue"
+    text = f"a {token} b {agent} c {jwt} d {digest} e Bearer secretvalue f {older}"
     cleaned = scrub(text)
-    for secret in (token, agent, jwt, digest, "secretvalue"):
+    for secret in (token, older, agent, jwt, digest, "secretvalue"):
         assert secret not in cleaned
+    # No piece long enough to tell the random part or the owner key either.
+    assert token[8:30] not in cleaned and token[38:60] not in cleaned
 
 
 def test_filter_scrubs_formatted_messages_and_exceptions():

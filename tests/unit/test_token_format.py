@@ -74,3 +74,34 @@ def test_a_token_shape_without_its_checksum_is_not_a_token() -> None:
     assert not tf.contains_token(broken)
     assert not tf.contains_token("ag_live_" + "a" * 36)
     assert not tf.contains_token(value + "x")  # longer than a token body
+
+
+def test_a_personal_token_carries_its_owners_key_under_the_checksum() -> None:
+    key = tf.owner_key("member@demo")
+    assert re.fullmatch(r"[0-9A-Za-z]{22}", key) and key == tf.owner_key("member@demo")
+    assert key != tf.owner_key("member@demo ") and key != tf.owner_key("Member@demo")
+    value = tf.generate("ag_live_", key)
+    assert re.fullmatch(r"ag_live_[0-9A-Za-z]{58}", value)
+    body = value[len("ag_live_") :]
+    assert body[30:52] == key
+    assert body[52:] == tf.base62(zlib.crc32(body[:52].encode()), 6)  # covers the key too
+    assert tf.parse(value, "ag_live_") == tf.Parsed(key)
+    assert tf.contains_token(f"x={value};")
+    # Another owner key with the old checksum: not well formed.
+    other = value[:8] + body[:30] + tf.owner_key("admin@demo") + body[52:]
+    assert tf.parse(other, "ag_live_") is None and not tf.contains_token(other)
+
+
+@pytest.mark.parametrize("owner", ["", "short", "A" * 23, "a" * 21 + "-", "member@demo"])
+def test_only_an_owner_key_goes_into_a_value(owner: str) -> None:
+    with pytest.raises(ValueError):
+        tf.generate("ag_live_", owner)
+
+
+def test_bodies_of_other_lengths_are_not_tokens() -> None:
+    value = tf.generate("ag_live_", tf.owner_key("x"))
+    for n in (37, 40, 57, 59):
+        body = (value[8:] * 2)[:n]
+        assert tf.parse("ag_live_" + body, "ag_live_") is None
+    assert not tf.contains_token(value + "x")
+    assert tf.parse(value + "\n", "ag_live_") is None

@@ -12,7 +12,7 @@ import re
 
 _PATTERNS = [
     # Prefixed tokens (`ag_live_`, `ag_agent_`): a prefix is `word_` or `word_word_`
-    # (domain.token_format) and the body 36 base62 characters; 20 is enough to redact a piece.
+    # (domain.token_format) and the body 58 or 36 base62 characters; 20 is enough to redact a piece.
     # No `\b` before: a token glued to a name (`ansible_ag_live_...`) is still found.
     re.compile(r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_[a-z0-9]+_[0-9A-Za-z]{20,}\b"),
     re.compile(r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_[0-9A-Za-z]{30,}\b"),  # one-word prefix; ids: 24

@@ -9,7 +9,7 @@ import os
 
 import typer
 
-from sculptops.cli import governance, notifications, processes, runs, tokens
+from sculptops.cli import governance, migrate, notifications, processes, runs, tokens
 
 app = typer.Typer(
     help="SculptOps: run Ansible playbooks for teams.",
@@ -28,6 +28,7 @@ app.add_typer(governance.policy_app)
 app.add_typer(governance.admin_app)
 app.command()(notifications.notifications)
 app.add_typer(notifications.credentials_app)
+app.add_typer(migrate.app)
 
 
 def main() -> None:

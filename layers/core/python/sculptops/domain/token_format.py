@@ -1,7 +1,16 @@
-"""The token value: prefix + random part (base62) + CRC32 of the random part (base62).
+"""The token value: prefix + random part + owner key (personal tokens) + CRC32, all base62.
 
 Like GitHub's formats: the prefix lets scanners find leaked tokens, and the checksum lets a
 mistyped or made-up token be refused without a database read.
+
+Two bodies are valid after the prefix:
+- `random(30) owner(22) check(6)`: a personal token since the owner key was added. The owner key
+  is `owner_key(user_id)`, the key of the owner's user item, so that the authorizer reads the
+  token, its owner and the request's tenant in one request. It is not a secret: it names whose
+  token this is, as an opaque hash (whoever holds the value can act as that user anyway);
+- `random(30) check(6)`: agent tokens, and personal tokens made before (their owner is read
+  after the token, one round trip more).
+The checksum covers everything between the prefix and itself.
 """
 
 from __future__ import annotations
@@ -11,13 +20,19 @@ import hmac
 import re
 import secrets
 import zlib
+from dataclasses import dataclass
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 # 30 base62 characters carry 30 * log2(62) ~ 178 bits, above the 160 the design asks for.
 RANDOM_LENGTH = 30
+OWNER_KEY_LENGTH = 22  # 62**22 > 2**128: the first 128 bits of a SHA-256
 CHECKSUM_LENGTH = 6
+SHORT_BODY = RANDOM_LENGTH + CHECKSUM_LENGTH
+LONG_BODY = RANDOM_LENGTH + OWNER_KEY_LENGTH + CHECKSUM_LENGTH
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9]*_([a-z0-9]+_)?$")
-_BODY_RE = re.compile(rf"^[0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}}$")
+_BODY_RE = re.compile(rf"^(?:[0-9A-Za-z]{{{LONG_BODY}}}|[0-9A-Za-z]{{{SHORT_BODY}}})$")
+_OWNER_KEY_RE = re.compile(rf"^[0-9A-Za-z]{{{OWNER_KEY_LENGTH}}}$")
+_OWNER_KEY_TAG = b"sculptops/user-key/v1\x00"
 
 
 def validate_prefix(prefix: str) -> str:
@@ -35,29 +50,56 @@ def base62(number: int, width: int) -> str:
     return "".join(reversed(chars)).rjust(width, "0")
 
 
-def checksum(random_part: str) -> str:
-    return base62(zlib.crc32(random_part.encode("ascii")), CHECKSUM_LENGTH)
+def checksum(checked_part: str) -> str:
+    return base62(zlib.crc32(checked_part.encode("ascii")), CHECKSUM_LENGTH)
 
 
-def generate(prefix: str) -> str:
-    """A new token value: `prefix` + 30 random base62 characters + 6-character checksum."""
+def owner_key(user_id: str) -> str:
+    """A user's fixed-length, opaque key: the first 128 bits of SHA-256 over the user id (with a
+    tag of its own), in base62. Stable for ever (no secret that could rotate): the identity
+    table keys the user's item by it, and a personal token carries it."""
+    digest = hashlib.sha256(_OWNER_KEY_TAG + user_id.encode("utf-8")).digest()
+    return base62(int.from_bytes(digest[:16], "big"), OWNER_KEY_LENGTH)
+
+
+def generate(prefix: str, owner: str | None = None) -> str:
+    """A new token value: `prefix` + 30 random base62 characters [+ the owner key] + 6-character
+    checksum. `owner` is an `owner_key(...)`; agent tokens have none."""
+    if owner is not None and not _OWNER_KEY_RE.fullmatch(owner):
+        raise ValueError("owner must be an owner_key()")
     random_part = "".join(secrets.choice(BASE62) for _ in range(RANDOM_LENGTH))
-    return f"{prefix}{random_part}{checksum(random_part)}"
+    checked = random_part + (owner or "")
+    return f"{prefix}{checked}{checksum(checked)}"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A well-formed value: `owner_key` is the owner's key it carries (None: a short body)."""
+
+    owner_key: str | None
+
+
+def parse(value: str, prefix: str) -> Parsed | None:
+    """The value's parts when it has the prefix, a body of a valid length and alphabet, and a
+    valid checksum; None otherwise. Reads nothing."""
+    if not value.startswith(prefix):
+        return None
+    body = value[len(prefix) :]
+    if not _BODY_RE.fullmatch(body):
+        return None
+    checked, check = body[:-CHECKSUM_LENGTH], body[-CHECKSUM_LENGTH:]
+    if not hmac.compare_digest(checksum(checked), check):
+        return None
+    return Parsed(checked[RANDOM_LENGTH:] or None)
 
 
 def is_well_formed(value: str, prefix: str) -> bool:
     """True when the value has the prefix, the right length and alphabet, and a valid checksum."""
-    if not value.startswith(prefix):
-        return False
-    body = value[len(prefix) :]
-    if not _BODY_RE.fullmatch(body):
-        return False
-    random_part, check = body[:RANDOM_LENGTH], body[RANDOM_LENGTH:]
-    return hmac.compare_digest(checksum(random_part), check)
+    return parse(value, prefix) is not None
 
 
 _EMBEDDED_BODY_RE = re.compile(
-    rf"_([0-9A-Za-z]{{{RANDOM_LENGTH + CHECKSUM_LENGTH}}})(?![0-9A-Za-z])"
+    rf"_([0-9A-Za-z]{{{LONG_BODY}}}|[0-9A-Za-z]{{{SHORT_BODY}}})(?![0-9A-Za-z])"
 )
 
 
@@ -69,7 +111,7 @@ def contains_token(text: str) -> bool:
     """
     for match in _EMBEDDED_BODY_RE.finditer(text):
         body = match.group(1)
-        if hmac.compare_digest(checksum(body[:RANDOM_LENGTH]), body[RANDOM_LENGTH:]):
+        if hmac.compare_digest(checksum(body[:-CHECKSUM_LENGTH]), body[-CHECKSUM_LENGTH:]):
             return True
     return False
 

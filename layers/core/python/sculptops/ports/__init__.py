@@ -15,9 +15,9 @@ from sculptops.ports.governance import (
 from sculptops.ports.identity import (
     AccessTokenVerifier,
     Clock,
+    CredentialReader,
     IdentityStore,
     TokenStore,
-    TokenTenantReader,
 )
 from sculptops.ports.notices import EventPublisher, LeakDispatcher, TokenLookup
 from sculptops.ports.runs import (
@@ -34,6 +34,7 @@ __all__ = [
     "AuditLog",
     "CatalogStore",
     "Clock",
+    "CredentialReader",
     "EventPublisher",
     "ExecutionStore",
     "IdempotencyStore",
@@ -46,5 +47,4 @@ __all__ = [
     "TokenLedger",
     "TokenLookup",
     "TokenStore",
-    "TokenTenantReader",
 ]

@@ -55,10 +55,14 @@ class TokenStore(Protocol):
         ...
 
 
-class TokenTenantReader(Protocol):
-    def token_and_tenant(self, digest: str, slug: str) -> tuple[StoredToken | None, Tenant | None]:
-        """The token by digest and the tenant by slug, both strongly consistent and by primary
-        key, in one request (DynamoDB: one BatchGetItem across both tables)."""
+class CredentialReader(Protocol):
+    def token_owner_tenant(
+        self, digest: str, owner_key: str | None, slug: str | None
+    ) -> tuple[StoredToken | None, User | None, Tenant | None]:
+        """The token by digest, the user whose owner key (domain.token_format.owner_key) this
+        is, and the tenant by slug, all strongly consistent and by primary key, in one request
+        (DynamoDB: one BatchGetItem across both tables). A part not asked for (None) or not
+        found is None."""
         ...
 
 

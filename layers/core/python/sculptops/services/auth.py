@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,10 +30,10 @@ from sculptops.observability import scrub
 from sculptops.ports import (
     AccessTokenVerifier,
     Clock,
+    CredentialReader,
     IdentityStore,
     TokenLedger,
     TokenStore,
-    TokenTenantReader,
 )
 from sculptops.services.stream_access import StreamAccess
 from sculptops.services.token_use import TokenUse
@@ -63,6 +64,15 @@ class TenantRead:
     tenant: Tenant | None
 
 
+@dataclass(frozen=True)
+class OwnerRead:
+    """The user item under the owner key a token value carries, read with the token: `user` is
+    None when there is none. Trusted only for a token whose stored owner has that key."""
+
+    key: str
+    user: User | None
+
+
 class Authenticator:
     """Turns a credential into a Principal, and a Principal plus a tenant into a Caller."""
 
@@ -76,10 +86,11 @@ class Authenticator:
         clock: Clock,
         jwt_verifier: AccessTokenVerifier | None,
         ledger: TokenLedger | None = None,
-        reads: TokenTenantReader | None = None,
+        reads: CredentialReader | None = None,
     ) -> None:
         self._config = config
-        # Reads the token and the request's tenant in one request; None: one after the other.
+        # Reads the token, its owner and the request's tenant in one request; None: one after
+        # the other.
         self._reads = reads
         self._tokens = tokens
         self._identities = identities
@@ -115,9 +126,11 @@ class Authenticator:
         """`authenticate`, reading the tenant of the request (`tenant_ref`, a slug) in the same
         request as a personal token where the store can: pass the TenantRead to `act_in`.
 
-        Round trips: a personal token on a tenant's route, 2 (token and tenant, then the owner);
-        elsewhere 3 (token, owner, the owner's active tenant) or 2 on a route without a tenant
-        when the owner has no active tenant; an agent token 1; a JWT 1; a malformed value 0.
+        Round trips with a CredentialReader: a personal token on a tenant's route, 1 (the token,
+        its owner by the owner key in the value, and the tenant); on `/api`'s active tenant 2
+        (then that tenant); 1 on a route without a tenant when the owner has no active tenant;
+        a token made before values carried the owner key, one more (the owner after the token);
+        an agent token 1; a JWT 1; a malformed value 0.
         """
         if not credential or len(credential) > 8192:
             raise NotAuthenticated("missing")
@@ -133,11 +146,27 @@ class Authenticator:
             return self._access_token(credential), None
         raise NotAuthenticated("malformed")
 
-    def _read(self, digest: str, slug: str | None) -> tuple[StoredToken | None, TenantRead | None]:
-        if slug is None or self._reads is None:
-            return self._tokens.get(digest), None
-        stored, tenant = self._reads.token_and_tenant(digest, slug)
-        return stored, TenantRead(slug, tenant)
+    def _read(
+        self, digest: str, key: str | None, slug: str | None
+    ) -> tuple[StoredToken | None, OwnerRead | None, TenantRead | None]:
+        if self._reads is None or (key is None and slug is None):
+            return self._tokens.get(digest), None, None
+        stored, user, tenant = self._reads.token_owner_tenant(digest, key, slug)
+        return (
+            stored,
+            OwnerRead(key, user) if key is not None else None,
+            TenantRead(slug, tenant) if slug is not None else None,
+        )
+
+    def _owner(self, stored: StoredToken, key: str | None, read: OwnerRead | None) -> User:
+        """The token's owner: the user read with it when the value carried the owner key (which
+        must be the stored owner's), else read now by the stored owner's id."""
+        if key is not None and not hmac.compare_digest(key, token_format.owner_key(stored.owner)):
+            raise NotAuthenticated("unknown")  # a value whose owner key is not its owner's
+        user = read.user if read is not None else self._identities.get_user(stored.owner)
+        if user is None or user.id != stored.owner:
+            raise NotAuthenticated("unknown-user")
+        return user
 
     def _token(
         self,
@@ -147,11 +176,13 @@ class Authenticator:
         origin: RequestOrigin,
         slug: str | None,
     ) -> tuple[Principal, TenantRead | None]:
-        if not token_format.is_well_formed(value, prefix):
+        parsed = token_format.parse(value, prefix)
+        if parsed is None:
             # A mistyped or invented token: refused before any read.
             raise NotAuthenticated("malformed")
         digest = self._hasher.digest(value)
-        stored, tenant_read = self._read(digest, slug)
+        key = parsed.owner_key if kind is CredentialKind.TOKEN else None
+        stored, owner_read, tenant_read = self._read(digest, key, slug)
         if stored is None or not self._hasher.same(stored.digest, digest):
             raise NotAuthenticated("unknown")
         if stored.kind != kind:
@@ -161,9 +192,7 @@ class Authenticator:
             raise NotAuthenticated("expired")
         user = None
         if kind is CredentialKind.TOKEN:
-            user = self._identities.get_user(stored.owner)
-            if user is None:
-                raise NotAuthenticated("unknown-user")
+            user = self._owner(stored, key, owner_read)
             revoked_before = user.tokens_revoked_before
             if revoked_before is not None and stored.created_at <= revoked_before:
                 raise NotAuthenticated("revoked")

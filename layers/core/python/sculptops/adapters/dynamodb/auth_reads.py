@@ -1,9 +1,11 @@
 """The authorizer's DynamoDB access on botocore's client directly (no pynamodb on its path).
 
 What every authorization does is here, item for item as the pynamodb models store it:
-- the token by digest and the request's tenant in **one BatchGetItem** across both tables
-  (`token_and_tenant`), strongly consistent, by primary key;
-- the owner's user item by key (GetItem), strongly consistent;
+- the token by digest, its owner by the owner key the value carries and the request's tenant in
+  **one BatchGetItem** across both tables (`token_owner_tenant`), strongly consistent, by primary
+  key;
+- the owner's user item by key (GetItem), strongly consistent, for a value without an owner key
+  (made before values carried it) and for a JWT's subject;
 - the last use, at most once a minute per token (one conditional UpdateItem);
 - a stream ticket's token by owner and id on the `by_owner` index (then read again by digest).
 
@@ -23,6 +25,7 @@ from typing import Any
 
 from sculptops.adapters.dynamodb.auth_items import (
     TENANT_SK,
+    USER_SK,
     Item,
     serialize_datetime,
     stored_token,
@@ -30,6 +33,7 @@ from sculptops.adapters.dynamodb.auth_items import (
     tenant_of,
     user_key,
     user_of,
+    user_pk_of_key,
 )
 from sculptops.adapters.dynamodb.codes import CONDITIONAL_FAILURE, RETRYABLE
 from sculptops.domain.errors import Unavailable
@@ -40,6 +44,13 @@ from sculptops.settings import Settings
 log = logging.getLogger(__name__)
 
 BATCH_ATTEMPTS = 3  # a BatchGetItem's unprocessed keys (throttling) are asked for again, twice
+
+
+def _owner(item: Item) -> User | None:
+    """A user item read by owner key: its id is its `user_id` attribute (none: not a user this
+    code wrote, refused as no user)."""
+    user_id = item.get("user_id", {}).get("S")
+    return user_of(user_id, item) if user_id else None
 
 
 def _code(exc: Exception) -> str | None:
@@ -141,14 +152,24 @@ class AuthReads:
         item = self._get(self._identity_table, tenant_key(slug))
         return tenant_of(slug, item) if item else None
 
-    def token_and_tenant(self, digest: str, slug: str) -> tuple[StoredToken | None, Tenant | None]:
-        """One BatchGetItem: the token (tokens table) and the tenant (identity table), each
-        strongly consistent. Keys DynamoDB leaves unprocessed (throttling) are asked for again,
-        at most twice; still unprocessed: Unavailable, never a guess."""
+    def token_owner_tenant(
+        self, digest: str, owner_key: str | None, slug: str | None
+    ) -> tuple[StoredToken | None, User | None, Tenant | None]:
+        """One BatchGetItem: the token (tokens table), the user under the owner key and the
+        tenant (identity table), each strongly consistent; what is not asked for (None) is not
+        read. Keys DynamoDB leaves unprocessed (throttling) are asked for again, at most twice;
+        still unprocessed: Unavailable, never a guess."""
+        identity_keys = []
+        user_pk = user_pk_of_key(owner_key) if owner_key is not None else None
+        if user_pk is not None:
+            identity_keys.append({"pk": {"S": user_pk}, "sk": {"S": USER_SK}})
+        if slug is not None:
+            identity_keys.append(tenant_key(slug))
         request: dict[str, Any] = {
             self._tokens_table: {"Keys": [{"digest": {"S": digest}}], "ConsistentRead": True},
-            self._identity_table: {"Keys": [tenant_key(slug)], "ConsistentRead": True},
         }
+        if identity_keys:
+            request[self._identity_table] = {"Keys": identity_keys, "ConsistentRead": True}
         found: dict[str, list[Item]] = {}
         for attempt in range(BATCH_ATTEMPTS):
             with _translated():
@@ -165,17 +186,18 @@ class AuthReads:
         token = next(
             (i for i in found.get(self._tokens_table, []) if i["digest"]["S"] == digest), None
         )
+        identity = found.get(self._identity_table, [])
         tenant = next(
-            (
-                i
-                for i in found.get(self._identity_table, [])
-                if i["pk"]["S"] == f"TENANT#{slug}" and i["sk"]["S"] == TENANT_SK
-            ),
+            (i for i in identity if i["pk"]["S"] == f"TENANT#{slug}" and i["sk"]["S"] == TENANT_SK),
             None,
+        )
+        user = next(
+            (i for i in identity if i["pk"]["S"] == user_pk and i["sk"]["S"] == USER_SK), None
         )
         return (
             stored_token(token) if token else None,
-            tenant_of(slug, tenant) if tenant else None,
+            _owner(user) if user else None,
+            tenant_of(slug, tenant) if tenant and slug is not None else None,
         )
 
     def find_token(self, owner: str, token_id: str) -> StoredToken | None:

@@ -1,4 +1,5 @@
-"""IdentityStore on DynamoDB: one table, users (`USER#id`) and tenants (`TENANT#slug`)."""
+"""IdentityStore on DynamoDB: one table, users (`USER#<owner key>`, auth_items.user_pk) and
+tenants (`TENANT#slug`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
+from sculptops.adapters.dynamodb.auth_items import user_pk
 from sculptops.adapters.dynamodb.errors import is_conditional_failure, translated
 from sculptops.domain.identity import Tenant, TokenPolicy, User
 from sculptops.domain.roles import Role
@@ -26,7 +28,7 @@ class DynamoIdentityStore:
     def get_user(self, user_id: str) -> User | None:
         with translated():
             try:
-                item = self._m.get(f"USER#{user_id}", USER_SK, consistent_read=True)
+                item = self._m.get(user_pk(user_id), USER_SK, consistent_read=True)
             except self._m.DoesNotExist:
                 return None
         raw = item.memberships.as_dict() if item.memberships is not None else {}
@@ -42,8 +44,9 @@ class DynamoIdentityStore:
 
     def put_user(self, user: User) -> None:
         item = self._m(
-            f"USER#{user.id}",
+            user_pk(user.id),
             USER_SK,
+            user_id=user.id,
             email=user.email,
             name=user.name,
             memberships={k: v.value for k, v in user.memberships.items()},
@@ -94,7 +97,7 @@ class DynamoIdentityStore:
             item.save()
 
     def revoke_tokens_before(self, user_id: str, when: datetime) -> None:
-        item = self._m(f"USER#{user_id}", USER_SK)
+        item = self._m(user_pk(user_id), USER_SK)
         m = self._m
         with translated():
             try:

@@ -11,6 +11,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from sculptops.adapters.dynamodb.auth_items import user_pk
 from sculptops.adapters.dynamodb.errors import translated
 from sculptops.adapters.dynamodb.governance_items import (
     TENANT_SK,
@@ -77,8 +78,9 @@ class DynamoMemberStore:
                     condition=m.pk.exists()
                     & ((m.members_rev == revision) if revision else m.members_rev.does_not_exist()),
                 )
-                user = m(f"USER#{after.id}", USER_SK)
+                user = m(user_pk(after.id), USER_SK)
                 if before is None:
+                    user.user_id = after.id
                     user.email = after.email
                     user.name = after.name
                     user.memberships = memberships

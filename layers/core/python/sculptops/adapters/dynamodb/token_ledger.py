@@ -12,6 +12,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from sculptops.adapters.dynamodb.auth_items import user_pk
 from sculptops.adapters.dynamodb.errors import translated
 from sculptops.adapters.dynamodb.governance_items import (
     TENANT_SK,
@@ -156,7 +157,7 @@ class DynamoTokenLedger:
         try:
             with translated(), TransactWrite(connection=self._conn) as tx:
                 tx.update(
-                    m(f"USER#{user_id}", USER_SK),
+                    m(user_pk(user_id), USER_SK),
                     actions=[m.tokens_revoked_before.set(when)],
                     condition=m.pk.exists()
                     & (m.tokens_revoked_before.does_not_exist() | (m.tokens_revoked_before < when)),
