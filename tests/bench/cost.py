@@ -29,8 +29,9 @@ AUTHORIZER_GB = 1.0  # serverless.yml: authorizer memorySize 1024
 FUNCTION_GB = 0.5  # provider memorySize 512
 
 # Billed warm durations assumed on Lambda (1 ms granularity): the measured CPU (see the
-# authorizer table) plus ~4 ms per DynamoDB round trip in-region.
-AUTH_MS_TOKEN = 10
+# authorizer table) plus ~4 ms per DynamoDB round trip in-region (a token on a tenant's route:
+# one round trip, the token, its owner and the tenant in one BatchGetItem).
+AUTH_MS_TOKEN = 6
 AUTH_MS_JWT = 6
 FUNCTION_MS = 20
 
@@ -113,9 +114,10 @@ def snapstart_note() -> str:
 
 # ---- an idle agent (issue 16): what polling for work costs, per mechanism ----
 
-# Per claim: the authorizer (2 reads of the token and its owner) and the agents function (the
-# queue's index Query, eventually consistent: 0.5 RRU; the agent's own item: 0.5 RRU).
-CLAIM_RRU = 3.0
+# Per claim: the authorizer (1 read: an agent token has no owner to read) and the agents
+# function (the queue's index Query, eventually consistent: 0.5 RRU; the agent's own item:
+# 0.5 RRU).
+CLAIM_RRU = 2.0
 CLAIM_AUTH_MS = AUTH_MS_TOKEN
 CLAIM_FN_MS = FUNCTION_MS
 # An idle agent's `seen` write: at most one per 30 s (domain/agents.py SEEN_EVERY).
@@ -217,26 +219,30 @@ See the tables above; each target, met or missed:
   column); it creates its DynamoDB client once per container (built at import).
 - Authorizer cold import ≤ 0.5 × the tokens function's: RATIO_VERDICT. The authorizer's init
   creates its botocore DynamoDB client (so that its first request does not), and a bare botocore
-  client alone costs about half the tokens function's whole import, which makes no client
-  before its first DynamoDB call: under 0.5 would take a hand-written SigV4 client, not done.
+  client alone costs about half the tokens function's whole import (the bare-SDK rows), which
+  makes no client before its first DynamoDB call: the target asks for less than the SDK's own
+  floor. The client is already cheaper than a bare one (botocore's listing of its 400+ service
+  directories is skipped: adapters/dynamodb/auth_reads.py `_list_only_dynamodb`); going lower
+  would take a hand-written SigV4 client or a trimmed copy of botocore's data files that the
+  Lambda runtime's botocore may not match, which a security product should not own lightly.
 - Authorizer cold import ≤ 1.2 × a bare `boto3.client('dynamodb')`: SDK_VERDICT. Its own
   modules (settings, the domain's token, identity and governance rules, logging) cost about
-  60-100 ms of CPU over the bare client; pynamodb, PyJWT and cryptography load only when needed
+  15 ms over botocore's import; pynamodb, PyJWT and cryptography load only when needed
   (tests/unit/test_authorizer_cold_start.py). Between runs on this shared machine the ratio
-  has ranged 1.08-1.31.
-- One round trip per authorization: **missed**, 2 for a personal token on a tenant route (round
-  trips table): the token and the path tenant's item in one BatchGetItem, then the owner's
-  item, whose key only the token item names. One request would need the owner's key in the
-  token value (a new token format) or a copy of the owner's state on every token that a
-  revoke-all of more than 100 tokens cannot update in one transaction; neither is sound today.
+  has ranged 1.03-1.33.
+- One round trip per authorization: ROUNDTRIP_VERDICT for a personal token on a tenant route
+  (round trips table): the token, its owner and the path tenant's item in one BatchGetItem,
+  the owner's key taken from the token value (a personal token carries it since this change).
+  On `/api`'s active tenant 2 (the tenant is known from the owner); a token made before the
+  owner key 2 (its owner read after it).
 - Malformed token refused in ≤ 0.2 ms with 0 reads: **met** (CPU table; 0 requests).
 - Token authorization ≤ 2 × the bound: **missed**. The bound is one digest and one dict
   lookup; a real authorization also validates the format and checksum, reads the owner
   (memberships, revocation watermark), resolves the tenant and builds the policy and context,
   about 10 × the bound in CPU, all of it tens of microseconds against the milliseconds of the
-  two DynamoDB reads. Next step: only if profiles on Lambda show it matters.
-- Authorized request by token: ≤ 2 reads, 0 writes on the hot path: **met** (2 round trips;
-  last_used_at is written at most once a minute per token).
+  DynamoDB round trip. Next step: only if profiles on Lambda show it matters.
+- Authorized request by token: ≤ 2 reads, 0 writes on the hot path: **met** (1 round trip of
+  3 items on a tenant route; last_used_at is written at most once a minute per token).
 - By JWT: ≤ 1 read, JWKS fetched once per container: **met**.
 - Revoke all of N tokens: about N/25 batch writes plus the reads to find them: **met**.
 - One log batch of 100 lines ≤ 2 writes: **met** (one TransactWriteItems of the head and one chunk).

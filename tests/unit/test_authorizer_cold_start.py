@@ -43,6 +43,8 @@ spec.loader.exec_module(module)
 watched = json.loads(sys.argv[2])
 at_init = sorted(m for m in watched if m in sys.modules)
 client_made = getattr(getattr(module._authenticator, "_reads", None), "_client", None) is not None
+import gc
+gc_after_init = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}
 event = {"resource": "/api/v1/{tenant_id}/me", "path": "/api/v1/demo/me",
          "pathParameters": {"tenant_id": "demo"}, "methodArn": "arn",
          "headers": {"Authorization": "Bearer eyJhbGciOiJub25lIn0.e30.c2ln"}}
@@ -52,6 +54,7 @@ try:
 except Exception as exc:
     outcome = str(exc)
 print(json.dumps({"at_init": at_init, "client_made": client_made, "outcome": outcome,
+                  "gc": gc_after_init,
                   "after_jwt": sorted(m for m in watched if m in sys.modules)}))
 """
 
@@ -87,6 +90,9 @@ def test_init_loads_only_the_token_check_and_jwt_on_the_first_jwt() -> None:
     result = _run()
     assert result["at_init"] == [], "loaded at init: " + ", ".join(result["at_init"])  # type: ignore[arg-type]
     assert result["client_made"] is True  # the DynamoDB client is made in init, not on a request
+    # No collection during init; collections run again after it, without walking what init made.
+    gc = result["gc"]
+    assert gc["enabled"] is True and gc["frozen"] > 10_000, gc  # type: ignore[index]
     assert result["outcome"] == "Unauthorized"  # alg none: refused on its header
     after = set(result["after_jwt"])  # type: ignore[arg-type]
     assert {"jwt", "cryptography"} <= after  # the JWT stack, loaded for the first JWT

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sculptops.domain import token_format
 from sculptops.domain.errors import Forbidden, NotAuthenticated
@@ -27,16 +28,18 @@ from sculptops.domain.rotation import UseState, clean_ip, power_ends, use_state
 from sculptops.domain.stream_ticket import StreamTicket, derive_key
 from sculptops.domain.tokens import StoredToken
 from sculptops.observability import scrub
-from sculptops.ports import (
-    AccessTokenVerifier,
-    Clock,
-    CredentialReader,
-    IdentityStore,
-    TokenLedger,
-    TokenStore,
-)
 from sculptops.services.stream_access import StreamAccess
 from sculptops.services.token_use import TokenUse
+
+if TYPE_CHECKING:  # annotations only: the authorizer imports this on its cold start
+    from sculptops.ports import (
+        AccessTokenVerifier,
+        Clock,
+        CredentialReader,
+        IdentityStore,
+        TokenLedger,
+        TokenStore,
+    )
 
 log = logging.getLogger(__name__)
 

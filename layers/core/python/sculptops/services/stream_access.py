@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
 from sculptops.domain.governance import lineage
@@ -14,7 +15,9 @@ from sculptops.domain.roles import Role
 from sculptops.domain.rotation import UseState, use_state
 from sculptops.domain.stream_ticket import StreamTicket, StreamTickets
 from sculptops.domain.tokens import StoredToken
-from sculptops.ports import Clock, IdentityStore, TokenStore
+
+if TYPE_CHECKING:  # annotations only: the authorizer imports this on its cold start
+    from sculptops.ports import Clock, IdentityStore, TokenStore
 
 
 class StreamAccess:

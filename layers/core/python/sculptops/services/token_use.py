@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sculptops.domain import ids
 from sculptops.domain.errors import Unavailable
@@ -21,7 +22,9 @@ from sculptops.domain.governance import Actor, AuditEvent, AuditType, Notificati
 from sculptops.domain.identity import RequestOrigin, User
 from sculptops.domain.rotation import family_members, touch_due, with_ip
 from sculptops.domain.tokens import StoredToken, descendants
-from sculptops.ports import TokenLedger, TokenStore
+
+if TYPE_CHECKING:  # annotations only: the authorizer imports this on its cold start
+    from sculptops.ports import TokenLedger, TokenStore
 
 log = logging.getLogger(__name__)
 

@@ -46,6 +46,31 @@ log = logging.getLogger(__name__)
 BATCH_ATTEMPTS = 3  # a BatchGetItem's unprocessed keys (throttling) are asked for again, twice
 
 
+def _list_only_dynamodb(loader: Any) -> None:
+    """Creating a client lists every service botocore knows (400+ directories, thousands of
+    stats: a fifth of the authorizer's init) only to check that `dynamodb` is one. This loader
+    answers that question about DynamoDB alone, from the same search paths and files; anything
+    unexpected falls back to botocore's own listing."""
+    import os
+
+    original = loader.list_available_services
+
+    def listed(type_name: str) -> list[str]:
+        try:
+            for base in loader.search_paths:
+                service = os.path.join(base, "dynamodb")
+                if os.path.isdir(service):
+                    for version in os.listdir(service):
+                        if loader.file_loader.exists(os.path.join(service, version, type_name)):
+                            return ["dynamodb"]
+        except Exception:  # noqa: S110 - botocore's listing decides then
+            pass
+        result: list[str] = original(type_name)
+        return result
+
+    loader.list_available_services = listed
+
+
 def _owner(item: Item) -> User | None:
     """A user item read by owner key: its id is its `user_id` attribute (none: not a user this
     code wrote, refused as no user)."""
@@ -116,7 +141,8 @@ class AuthReads:
             read_timeout=s.dynamodb_read_timeout,
             retries={"total_max_attempts": 1 + s.dynamodb_max_retries, "mode": "standard"},
         )
-        session = botocore.session.get_session()
+        session = botocore.session.get_session()  # a new session: its loader is ours alone
+        _list_only_dynamodb(session.get_component("data_loader"))
         return session.create_client(
             "dynamodb", s.region, endpoint_url=s.dynamodb_endpoint, config=config
         )
