@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import BrowserPage, update_screenshots
 from tests.stack import LOCAL_ID, ROOT, Stack, ping_run
@@ -74,6 +74,15 @@ def axe(page: Page, where: str) -> None:
 def no_horizontal_scroll(page: Page, where: str) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= NARROW["width"], f"{where} scrolls sideways at 375 px: {width}"
+
+
+def whole_value_in_view(dialog: Locator, where: str) -> None:
+    """The value shown once is read in full without scrolling its field (66 characters)."""
+    field = dialog.get_by_label("Token value")
+    sizes = field.evaluate(
+        "e => [e.scrollWidth, e.clientWidth, e.scrollHeight, e.clientHeight, e.value.length]"
+    )
+    assert sizes[0] <= sizes[1] and sizes[2] <= sizes[3] and sizes[4] == 66, (where, sizes)
 
 
 def shot(bp: BrowserPage, name: str, tmp_path: Path, mask_values: bool = False) -> None:
@@ -357,7 +366,9 @@ def test_every_page_at_375_px_and_with_axe(
     shown = page.get_by_role("dialog", name="Token created")
     expect(shown.get_by_label("Token value")).to_have_value(TOKEN_RE)
     shot(console, "token-created", tmp_path, mask_values=True)
+    whole_value_in_view(shown, "wide")
     page.set_viewport_size(NARROW)
     no_horizontal_scroll(page, "token created")
+    whole_value_in_view(shown, "375 px")
     page.set_viewport_size(WIDE)
     shown.get_by_role("button", name="Done").click()

@@ -194,7 +194,8 @@ function ValueOnce(props: { value: string; children?: preact.ComponentChildren; 
       <p class="warning">{SHOWN_ONCE}</p>
       <label for={fieldId}>Token value</label>
       <div class="copy-row">
-        <input id={fieldId} type="text" readOnly value={props.value} class="mono" />
+        {/* A textarea: the whole value (66 characters) wraps into view at any width. */}
+        <textarea id={fieldId} readOnly rows={3} value={props.value} class="mono token-value" />
         <button
           ref={copyButton}
           type="button"
