@@ -149,16 +149,15 @@ class FakeCredentialReader:
     """CredentialReader over a FakeTokenStore and a FakeIdentityStore: each call is one request
     (`requests`), as one BatchGetItem is on DynamoDB. Users are found by their owner key."""
 
-    def __init__(self, tokens: FakeTokenStore, identities: FakeIdentityStore) -> None:
+    def __init__(self, tokens: FakeTokenStore, identities: FakeIdentityStore, keys: Any) -> None:
         self.tokens = tokens
         self.identities = identities
+        self.keys = keys  # a TokenHasher: its owner_key
         self.requests = 0
 
     def token_owner_tenant(
         self, digest: str, owner_key: str | None, slug: str | None
     ) -> tuple[StoredToken | None, User | None, Tenant | None]:
-        from sculptops.domain.token_format import owner_key as key_of
-
         self.tokens._maybe_fail()
         if self.identities.fail_with is not None:
             raise self.identities.fail_with
@@ -166,7 +165,12 @@ class FakeCredentialReader:
         user = None
         if owner_key is not None:
             user = next(
-                (u for u in self.identities.users.values() if key_of(u.id) == owner_key), None
+                (
+                    u
+                    for u in self.identities.users.values()
+                    if self.keys.owner_key(u.id) == owner_key
+                ),
+                None,
             )
         tenant = self.identities.tenants.get(slug) if slug is not None else None
         return self.tokens.items.get(digest), user, tenant

@@ -151,7 +151,9 @@ def _shape(r: httpx.Response) -> tuple[int, bytes, tuple[tuple[str, str], ...]]:
 
 def _unknown() -> str:
     """A well-formed value of a live token's length that no token has."""
-    return token_format.generate("ag_live_", token_format.owner_key(secrets.token_hex(8)))
+    return token_format.generate(
+        "ag_live_", token_format.TokenHasher(None).owner_key(secrets.token_hex(8))
+    )
 
 
 def _malformed() -> str:

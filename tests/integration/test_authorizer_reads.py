@@ -21,7 +21,7 @@ from sculptops.domain.errors import Unavailable
 from sculptops.domain.identity import CredentialKind, Principal
 from sculptops.domain.ids import sortable_id
 from sculptops.domain.roles import Role
-from sculptops.domain.token_format import TokenHasher, owner_key
+from sculptops.domain.token_format import TokenHasher
 from sculptops.services.auth import Authenticator
 from sculptops.services.rotation import Rotation
 from sculptops.services.tokens import NewToken
@@ -139,7 +139,7 @@ def test_the_reads_answer_as_the_pynamodb_stores(real: Container, lean: Authenti
         tenant = real.identity_store.get_tenant(slug)
         assert reads.get_tenant(slug) == tenant
         for user_id in ("member@demo", "admin@demo", "nobody@demo"):
-            key = owner_key(user_id)
+            key = TokenHasher(real.settings.token_pepper).owner_key(user_id)
             assert reads.token_owner_tenant(rotated.token.digest, key, slug) == (
                 real.token_store.get(rotated.token.digest),
                 real.identity_store.get_user(user_id),
@@ -149,8 +149,12 @@ def test_the_reads_answer_as_the_pynamodb_stores(real: Container, lean: Authenti
     assert demo is not None and first.token.id in demo.blocked_tokens
     assert reads.token_owner_tenant("0" * 64, None, "demo") == (None, None, demo)
     member = real.identity_store.get_user("member@demo")
-    assert reads.token_owner_tenant("0" * 64, owner_key("member@demo"), None) == (
-        None,
+    # The owner is decoded only with its token: without one, nothing more is.
+    member_key = TokenHasher(real.settings.token_pepper).owner_key("member@demo")
+    assert reads.token_owner_tenant("0" * 64, member_key, None) == (None, None, None)
+    token_of_member = first.token.digest
+    assert reads.token_owner_tenant(token_of_member, member_key, None) == (
+        real.token_store.get(token_of_member),
         member,
         None,
     )
@@ -234,7 +238,7 @@ def test_unprocessed_keys_are_asked_again_then_unavailable(stubbed) -> None:
     reads, settings = stubbed
     tenant_item = {"pk": {"S": "TENANT#demo"}, "sk": {"S": "TENANT"}, "name": {"S": "Demo"}}
     reads._client = _Stub(2, {"Responses": {settings.identity_table: [tenant_item]}})
-    token, user, tenant = reads.token_owner_tenant("0" * 64, owner_key("x"), "demo")
+    token, user, tenant = reads.token_owner_tenant("0" * 64, "A" * 22, "demo")
     assert token is None and user is None and tenant is not None and tenant.name == "Demo"
     assert reads._client.calls == 3
     reads._client = _Stub(3, {"Responses": {}})

@@ -1,6 +1,6 @@
-"""`sculptops migrate user-keys`: a stage deployed before tokens carried their owner's key has
-its user items under `USER#<user id>`; the migration moves them to `USER#<owner key>` without
-losing a change made meanwhile, and a user's old and new tokens work afterwards."""
+"""`sculptops migrate user-keys`: user items not under the key the stage's pepper gives them
+(written before tokens carried their owner's key, under `USER#<user id>`; or under another
+pepper) move there without losing a change made meanwhile, and tokens work afterwards."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from sculptops.aws.authorizer import authorize
 from sculptops.bootstrap import Container
 from sculptops.cli.main import app
 from sculptops.domain.identity import User
-from sculptops.domain.token_format import owner_key
+from sculptops.domain.roles import Role
+from sculptops.domain.token_format import TokenHasher
 from sculptops.services.tokens import NewToken
 from sculptops.settings import Settings
+from tests.conftest import session
 from tests.fakes import FakeJwtVerifier
 from tests.integration.conftest import on_dynamodb_local_too
 
@@ -30,15 +32,29 @@ def _client(settings: Settings) -> Any:
     )
 
 
+def _keys(settings: Settings) -> TokenHasher:
+    return TokenHasher(settings.token_pepper)
+
+
+def _key(settings: Settings, user_id: str, keys: TokenHasher | None = None) -> dict[str, Any]:
+    owner = (keys or _keys(settings)).owner_key(user_id)
+    return {"pk": {"S": f"USER#{owner}"}, "sk": {"S": "USER"}}
+
+
+def _item(client: Any, settings: Settings, key: dict[str, Any]) -> dict[str, Any] | None:
+    got = client.get_item(TableName=settings.identity_table, Key=key, ConsistentRead=True)
+    item: dict[str, Any] | None = got.get("Item")
+    return item
+
+
 def _as_before(client: Any, settings: Settings, user_id: str) -> dict[str, Any]:
     """Put a user's item back where the code before the owner key wrote it (no user_id)."""
-    table = settings.identity_table
-    new_key = {"pk": {"S": f"USER#{owner_key(user_id)}"}, "sk": {"S": "USER"}}
-    item = client.get_item(TableName=table, Key=new_key, ConsistentRead=True)["Item"]
+    item = _item(client, settings, _key(settings, user_id))
+    assert item is not None
     old = {**item, "pk": {"S": f"USER#{user_id}"}}
     del old["user_id"]
-    client.put_item(TableName=table, Item=old)
-    client.delete_item(TableName=table, Key=new_key)
+    client.put_item(TableName=settings.identity_table, Item=old)
+    client.delete_item(TableName=settings.identity_table, Key=_key(settings, user_id))
     return old
 
 
@@ -54,10 +70,9 @@ def _event(value: str) -> dict[str, Any]:
 
 @on_dynamodb_local_too
 def test_old_user_items_move_and_tokens_work_again(real: Container) -> None:
-    from tests.conftest import session
-
     settings = real.settings
     client = _client(settings)
+    keys = _keys(settings)
     value = real.tokens.create(session(real, "member@demo", "demo"), NewToken(name="m")).value
     lean = authenticator_for(settings, jwt_verifier=FakeJwtVerifier(), clock=real.clock)
     assert authorize(lean, _event(value))["context"]["role"] == "member"
@@ -68,59 +83,107 @@ def test_old_user_items_move_and_tokens_work_again(real: Container) -> None:
     assert real.identity_store.get_user("member@demo") is None
     with pytest.raises(Exception, match="^Unauthorized$"):
         authorize(lean, _event(value))
-    assert sorted(move_user_items(client, settings.identity_table, dry_run=True).moved) == sorted(
-        users
-    )
+    dry = move_user_items(client, settings.identity_table, keys, dry_run=True)
+    assert sorted(dry.moved) == sorted(users)
     assert real.identity_store.get_user("member@demo") is None  # a dry run writes nothing
-    report = move_user_items(client, settings.identity_table)
+    report = move_user_items(client, settings.identity_table, keys)
     assert sorted(report.moved) == sorted(users) and report.left == 0
     member = real.identity_store.get_user("member@demo")
     assert member is not None and member.memberships.keys() == {"demo", "acme"}
     assert authorize(lean, _event(value))["context"]["role"] == "member"
-    again = move_user_items(client, settings.identity_table)
-    assert again.moved == [] and again.left == 0
-    left = client.scan(TableName=settings.identity_table)["Items"]
-    assert not [i for i in left if i["sk"]["S"] == "USER" and "user_id" not in i]
+    again = move_user_items(client, settings.identity_table, keys)
+    assert again.moved == again.merged == [] and again.left == 0
 
 
-def test_a_taken_key_keeps_the_old_item_and_a_change_meanwhile_is_not_lost(
-    real: Container, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_new_pepper_moves_every_user(real: Container) -> None:
+    """After a change of pepper (every token dies, as documented), the users move too."""
     settings = real.settings
     client = _client(settings)
+    new_keys = TokenHasher(b"a-new-pepper-0123456789")
+    report = move_user_items(client, settings.identity_table, new_keys)
+    assert "member@demo" in report.moved and report.left == 0
+    assert _item(client, settings, _key(settings, "member@demo")) is None
+    moved = _item(client, settings, _key(settings, "member@demo", new_keys))
+    assert moved is not None and moved["user_id"] == {"S": "member@demo"}
+
+
+def test_a_user_added_again_meanwhile_is_merged(real: Container) -> None:
+    """On a stage not migrated yet, viewer@demo (old item: demo) is added to acme: a new item
+    under the new key. The move merges them: both tenants, and the member lists agree."""
+    settings = real.settings
+    client = _client(settings)
+    _as_before(client, settings, "viewer@demo")
+    admin_acme = session(real, "admin@acme", "acme")
+    real.membership.add_member(admin_acme, "viewer@demo", Role.MEMBER)
+    added = real.identity_store.get_user("viewer@demo")
+    assert added is not None and set(added.memberships) == {"acme"}
+    report = move_user_items(client, settings.identity_table, _keys(settings))
+    assert report.merged == ["viewer@demo"] and report.left == 0
+    viewer = real.identity_store.get_user("viewer@demo")
+    assert viewer is not None
+    assert viewer.memberships == {"demo": Role.VIEWER, "acme": Role.MEMBER}
+    assert _item(client, settings, {"pk": {"S": "USER#viewer@demo"}, "sk": {"S": "USER"}}) is None
+    # The demo admin can manage the member again (the member item and the user item agree).
+    admin = session(real, "admin@demo", "demo")
+    real.membership.set_role(admin, "viewer@demo", Role.MEMBER)
+    again = real.identity_store.get_user("viewer@demo")
+    assert again is not None and again.memberships["demo"] is Role.MEMBER
+
+
+def test_a_change_meanwhile_is_never_lost(real: Container, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first revoke-all (an attribute the item did not have) written between the scan and
+    the move: not moved, reported; moved with the watermark on the next run."""
+    settings = real.settings
+    client = _client(settings)
+    keys = _keys(settings)
     old = _as_before(client, settings, "viewer@demo")
-    # The new key taken meanwhile (e.g. the user was added again): the old item stays.
-    real.identity_store.put_user(
-        User(id="viewer@demo", email="viewer@demo", name="again", memberships={})
-    )
-    report = move_user_items(client, settings.identity_table)
-    assert report.taken == ["viewer@demo"] and report.moved == []
-    key = {"pk": old["pk"], "sk": old["sk"]}
-    assert client.get_item(TableName=settings.identity_table, Key=key).get("Item") == old
-    # An item changed between the scan and the move: not moved, reported, moved next time.
-    client.delete_item(
+    assert "tokens_revoked_before" not in old
+    watermark = {"S": "2026-12-07T10:00:00.000000+0000"}
+    client.update_item(
         TableName=settings.identity_table,
-        Key={"pk": {"S": f"USER#{owner_key('viewer@demo')}"}, "sk": {"S": "USER"}},
+        Key={"pk": old["pk"], "sk": old["sk"]},
+        UpdateExpression="SET tokens_revoked_before = :w",
+        ExpressionAttributeValues={":w": watermark},
     )
-    stale = {**old, "name": {"S": "as scanned"}}
-    monkeypatch.setattr(migrations, "old_user_items", lambda c, t: iter([stale]))
-    report = move_user_items(client, settings.identity_table)
+    monkeypatch.setattr(migrations, "user_items", lambda c, t: iter([old]))  # the scan, earlier
+    report = move_user_items(client, settings.identity_table, keys)
     assert report.changed == ["viewer@demo"] and report.moved == []
     monkeypatch.undo()
-    assert move_user_items(client, settings.identity_table).moved == ["viewer@demo"]
-    viewer = real.identity_store.get_user("viewer@demo")
-    assert viewer is not None and viewer.name == old["name"]["S"]
+    assert move_user_items(client, settings.identity_table, keys).moved == ["viewer@demo"]
+    moved = _item(client, settings, _key(settings, "viewer@demo"))
+    assert moved is not None and moved["tokens_revoked_before"] == watermark
 
 
-def test_the_cli_moves_and_says_what_it_did(
+def test_the_cli_needs_the_stages_pepper_and_says_what_it_did(
     real: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = real.settings
     _as_before(_client(settings), settings, "admin@acme")
     monkeypatch.setenv("SCULPTOPS_IDENTITY_TABLE", settings.identity_table)
+    monkeypatch.delenv("SCULPTOPS_TOKEN_PEPPER", raising=False)
+    refused = CliRunner().invoke(app, ["migrate", "user-keys"])
+    assert refused.exit_code == 2 and "SCULPTOPS_TOKEN_PEPPER" in refused.output
+    assert settings.token_pepper is not None
+    monkeypatch.setenv("SCULPTOPS_TOKEN_PEPPER", settings.token_pepper.decode())
     dry = CliRunner().invoke(app, ["migrate", "user-keys", "--dry-run"])
     assert dry.exit_code == 0 and "would move 1 user item(s)" in dry.output
     assert "  admin@acme" in dry.output.splitlines()
     done = CliRunner().invoke(app, ["migrate", "user-keys"])
     assert done.exit_code == 0 and "moved 1 user item(s)" in done.output
     assert real.identity_store.get_user("admin@acme") is not None
+
+
+def test_every_attribute_a_user_item_can_have_is_checked() -> None:
+    """migrations.USER_ATTRIBUTES names every attribute the stores write on a user item."""
+    import inspect
+
+    from sculptops.adapters.dynamodb import identity, members, token_ledger
+
+    written = set()
+    for module in (identity, members, token_ledger):
+        source = inspect.getsource(module)
+        for name in ("email", "name", "memberships", "active_tenant", "tokens_revoked_before"):
+            if f"{name}=" in source or f".{name}" in source:
+                written.add(name)
+    assert written | {"user_id"} <= set(migrations.USER_ATTRIBUTES)
+    assert User.__dataclass_fields__.keys() - {"id"} <= set(migrations.USER_ATTRIBUTES)

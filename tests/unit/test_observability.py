@@ -2,12 +2,12 @@
 
 import logging
 
-from sculptops.domain.token_format import TokenHasher, generate, owner_key
-from sculptops.observability import RedactingFilter, escape_controls, scrub
+from sculptops.domain.token_format import TokenHasher, generate
+from sculptops.observability import RedactingFilter, escape_controls, holds_credential, scrub
 
 
 def test_scrub_removes_tokens_jwts_digests_and_bearer_values():
-    token = generate("ag_live_", owner_key("member@demo"))
+    token = generate("ag_live_", TokenHasher(b"pepper-pepper-pepper").owner_key("member@demo"))
     older = generate("ag_live_")  # made before values carried the owner key
     agent = generate("ag_agent_")
     jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
@@ -58,3 +58,17 @@ def test_a_record_without_controls_is_left_as_it_is():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s done", ("run",), None)
     RedactingFilter().filter(record)
     assert (record.msg, record.args) == ("%s done", ("run",))
+
+
+def test_a_credential_glued_to_word_characters_is_still_found() -> None:
+    """`_` and letters such as `é` are word characters: a `\\b` after a token missed it there
+    (a token name `<token>_` was stored, and a user agent `... <token>é` logged)."""
+    keys = TokenHasher(b"pepper-pepper-pepper")
+    token = generate("ag_live_", keys.owner_key("member@demo"))
+    digest = keys.digest(token)
+    ticket = "st_" + "A" * 40 + ".sig"
+    for before, after in [("", "_"), ("", "é"), ("x_", "_x"), ("é", "é"), ("ansible_", "_1")]:
+        for secret in (token, generate("ag_agent_"), digest, ticket):
+            text = f"name {before}{secret}{after} end"
+            assert holds_credential(text), text
+            assert secret not in scrub(text) and secret[:24] not in scrub(text), text

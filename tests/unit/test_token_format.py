@@ -77,9 +77,10 @@ def test_a_token_shape_without_its_checksum_is_not_a_token() -> None:
 
 
 def test_a_personal_token_carries_its_owners_key_under_the_checksum() -> None:
-    key = tf.owner_key("member@demo")
-    assert re.fullmatch(r"[0-9A-Za-z]{22}", key) and key == tf.owner_key("member@demo")
-    assert key != tf.owner_key("member@demo ") and key != tf.owner_key("Member@demo")
+    keys = tf.TokenHasher(b"pepper-pepper-pepper")
+    key = keys.owner_key("member@demo")
+    assert re.fullmatch(r"[0-9A-Za-z]{22}", key) and key == keys.owner_key("member@demo")
+    assert key != keys.owner_key("member@demo ") and key != keys.owner_key("Member@demo")
     value = tf.generate("ag_live_", key)
     assert re.fullmatch(r"ag_live_[0-9A-Za-z]{58}", value)
     body = value[len("ag_live_") :]
@@ -88,7 +89,7 @@ def test_a_personal_token_carries_its_owners_key_under_the_checksum() -> None:
     assert tf.parse(value, "ag_live_") == tf.Parsed(key)
     assert tf.contains_token(f"x={value};")
     # Another owner key with the old checksum: not well formed.
-    other = value[:8] + body[:30] + tf.owner_key("admin@demo") + body[52:]
+    other = value[:8] + body[:30] + keys.owner_key("admin@demo") + body[52:]
     assert tf.parse(other, "ag_live_") is None and not tf.contains_token(other)
 
 
@@ -99,9 +100,23 @@ def test_only_an_owner_key_goes_into_a_value(owner: str) -> None:
 
 
 def test_bodies_of_other_lengths_are_not_tokens() -> None:
-    value = tf.generate("ag_live_", tf.owner_key("x"))
+    value = tf.generate("ag_live_", tf.TokenHasher(None).owner_key("x"))
     for n in (37, 40, 57, 59):
         body = (value[8:] * 2)[:n]
         assert tf.parse("ag_live_" + body, "ag_live_") is None
     assert not tf.contains_token(value + "x")
     assert tf.parse(value + "\n", "ag_live_") is None
+
+
+def test_owner_keys_are_keyed_with_the_pepper() -> None:
+    """Without the pepper nobody can make the key of a guessed user id (and tell, by timing,
+    whether that user exists) or tell whose key a leaked value carries."""
+    one, other = tf.TokenHasher(b"pepper-one-0123456789"), tf.TokenHasher(b"pepper-two-0123456789")
+    unkeyed = tf.TokenHasher(None)
+    keys = {h.owner_key("member@demo") for h in (one, other, unkeyed)}
+    assert len(keys) == 3
+    assert one.owner_key("member@demo") == tf.TokenHasher(b"pepper-one-0123456789").owner_key(
+        "member@demo"
+    )
+    # Not the token digest's key either: an owner key tells nothing of any digest.
+    assert one.owner_key("x") not in one.digest("x")

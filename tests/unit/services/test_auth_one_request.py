@@ -38,7 +38,7 @@ class Counting:
 def one(fake: Container) -> tuple[Authenticator, FakeCredentialReader, Counting]:
     a = fake.authenticator
     identities = Counting(fake.identity_store)
-    reader = FakeCredentialReader(fake.token_store, fake.identity_store)  # type: ignore[arg-type]
+    reader = FakeCredentialReader(fake.token_store, fake.identity_store, a._hasher)  # type: ignore[arg-type]
     lean = Authenticator(
         config=a._config,
         tokens=fake.token_store,
@@ -59,7 +59,8 @@ def _minted(fake: Container, user: str = "member@demo") -> tuple[str, Any]:
 def test_a_new_value_carries_its_owners_key(fake: Container) -> None:
     value, _ = _minted(fake)
     parsed = token_format.parse(value, "ag_live_")
-    assert parsed is not None and parsed.owner_key == token_format.owner_key("member@demo")
+    keys = fake.authenticator._hasher
+    assert parsed is not None and parsed.owner_key == keys.owner_key("member@demo")
     assert len(value) == len("ag_live_") + token_format.LONG_BODY
 
 
@@ -92,7 +93,7 @@ def test_a_value_with_another_users_key_is_refused(fake: Container, one: Any) ->
     value): the admin's item was read with it, and must not be used for the member's token."""
     lean, _, _ = one
     _, token = _minted(fake)
-    forged = token_format.generate("ag_live_", token_format.owner_key("admin@demo"))
+    forged = token_format.generate("ag_live_", lean._hasher.owner_key("admin@demo"))
     fake.token_store.put(replace(token, digest=lean._hasher.digest(forged), id="tok_forged"))
     with pytest.raises(NotAuthenticated) as refused:
         lean.identify(forged, None, "demo")

@@ -13,15 +13,16 @@ import re
 _PATTERNS = [
     # Prefixed tokens (`ag_live_`, `ag_agent_`): a prefix is `word_` or `word_word_`
     # (domain.token_format) and the body 58 or 36 base62 characters; 20 is enough to redact a piece.
-    # No `\b` before: a token glued to a name (`ansible_ag_live_...`) is still found.
-    re.compile(r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_[a-z0-9]+_[0-9A-Za-z]{20,}\b"),
-    re.compile(r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_[0-9A-Za-z]{30,}\b"),  # one-word prefix; ids: 24
+    # No `\b` on either side: `_` and letters such as `é` are word characters, so a token glued
+    # to a name (`ansible_ag_live_...`) or followed by one (`..._`, `...é`) is still found.
+    re.compile(r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_[a-z0-9]+_[0-9A-Za-z]{20,}(?![0-9A-Za-z])"),
+    re.compile(r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_[0-9A-Za-z]{30,}(?![0-9A-Za-z])"),  # ids: 24
     # JWTs, and a JWT's header or header.payload alone (the payload names the user).
     re.compile(r"(?<![0-9A-Za-z])eyJ[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*){0,2}"),
-    re.compile(r"\b[0-9a-f]{64}\b"),  # SHA-256 digests
+    re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{64}(?![0-9A-Za-z])"),  # SHA-256 digests
     re.compile(r"(?i)(bearer\s+)\S+"),
     # Stream tickets (domain.stream_ticket): `st_` + payload + `.` + MAC, or a piece of one.
-    re.compile(r"\bst_[0-9A-Za-z_-]{16,}(?:\.[0-9A-Za-z_-]*)?"),
+    re.compile(r"(?<![0-9A-Za-z])st_[0-9A-Za-z_-]{16,}(?:\.[0-9A-Za-z_-]*)?"),
     re.compile(r"(?i)([?&]ticket=)[^&\s\"']+"),  # a stream URL's ticket, whatever its shape
 ]
 

@@ -20,28 +20,38 @@ def user_keys(
         bool, typer.Option("--dry-run", help="Only list the users whose item would move.")
     ] = False,
 ) -> None:
-    """Key user items by owner key (needed once, after the first deploy of a version whose
-    tokens carry their owner's key, on a stage deployed before). Reads the table name, region
-    and endpoint as the functions do: SCULPTOPS_IDENTITY_TABLE (or SCULPTOPS_STAGE),
-    AWS_REGION, SCULPTOPS_DYNAMODB_ENDPOINT. Run it again until nothing is left."""
+    """Key every user item by its owner key under the stage's pepper: once after the first
+    deploy of a version whose tokens carry their owner's key, on a stage deployed before, and
+    after a change of pepper. Reads what the functions read: SCULPTOPS_TOKEN_PEPPER (required:
+    the stage's own), SCULPTOPS_IDENTITY_TABLE (or SCULPTOPS_STAGE), AWS_REGION,
+    SCULPTOPS_DYNAMODB_ENDPOINT. Run it again until nothing is left."""
     import botocore.session
 
     from sculptops.adapters.dynamodb.migrations import move_user_items
+    from sculptops.domain.token_format import TokenHasher
     from sculptops.settings import Settings
 
     settings = Settings.from_env()
+    if settings.token_pepper is None:
+        # Keys made without the stage's pepper would be keys its functions never read.
+        err.print("SCULPTOPS_TOKEN_PEPPER is not set: set it to the stage's pepper", markup=False)
+        raise typer.Exit(2)
     client = botocore.session.get_session().create_client(
         "dynamodb", settings.region, endpoint_url=settings.dynamodb_endpoint
     )
-    report = move_user_items(client, settings.identity_table, dry_run=dry_run)
+    keys = TokenHasher(settings.token_pepper)
+    report = move_user_items(client, settings.identity_table, keys, dry_run=dry_run)
     verb = "would move" if dry_run else "moved"
-    console.print(f"{settings.identity_table}: {verb} {len(report.moved)} user item(s)")
-    if dry_run:
-        for user_id in report.moved:
+    moved = len(report.moved) + len(report.merged)
+    console.print(f"{settings.identity_table}: {verb} {moved} user item(s)")
+    for user_id in report.moved:
+        if dry_run:
             console.print(f"  {user_id}", markup=False, highlight=False)
-    for user_id in report.taken:
-        err.print(
-            f"kept the old item of {user_id!r}: its new key holds an item already", markup=False
+    for user_id in report.merged:
+        console.print(
+            f"  {user_id} (merged with the item already under its new key)",
+            markup=False,
+            highlight=False,
         )
     for user_id in report.changed:
         err.print(f"not moved: {user_id!r} changed meanwhile; run again", markup=False)

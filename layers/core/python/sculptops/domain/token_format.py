@@ -5,9 +5,10 @@ mistyped or made-up token be refused without a database read.
 
 Two bodies are valid after the prefix:
 - `random(30) owner(22) check(6)`: a personal token since the owner key was added. The owner key
-  is `owner_key(user_id)`, the key of the owner's user item, so that the authorizer reads the
-  token, its owner and the request's tenant in one request. It is not a secret: it names whose
-  token this is, as an opaque hash (whoever holds the value can act as that user anyway);
+  is `TokenHasher.owner_key(user_id)`, the key of the owner's user item, so that the authorizer
+  reads the token, its owner and the request's tenant in one request. It is keyed with the
+  pepper: without it nobody can tell whose key a value carries, or make the key of a guessed
+  user id (which would tell, by timing, whether that user exists);
 - `random(30) check(6)`: agent tokens, and personal tokens made before (their owner is read
   after the token, one round trip more).
 The checksum covers everything between the prefix and itself.
@@ -54,19 +55,11 @@ def checksum(checked_part: str) -> str:
     return base62(zlib.crc32(checked_part.encode("ascii")), CHECKSUM_LENGTH)
 
 
-def owner_key(user_id: str) -> str:
-    """A user's fixed-length, opaque key: the first 128 bits of SHA-256 over the user id (with a
-    tag of its own), in base62. Stable for ever (no secret that could rotate): the identity
-    table keys the user's item by it, and a personal token carries it."""
-    digest = hashlib.sha256(_OWNER_KEY_TAG + user_id.encode("utf-8")).digest()
-    return base62(int.from_bytes(digest[:16], "big"), OWNER_KEY_LENGTH)
-
-
 def generate(prefix: str, owner: str | None = None) -> str:
     """A new token value: `prefix` + 30 random base62 characters [+ the owner key] + 6-character
-    checksum. `owner` is an `owner_key(...)`; agent tokens have none."""
+    checksum. `owner` is a `TokenHasher.owner_key(...)`; agent tokens have none."""
     if owner is not None and not _OWNER_KEY_RE.fullmatch(owner):
-        raise ValueError("owner must be an owner_key()")
+        raise ValueError("owner must be an owner key")
     random_part = "".join(secrets.choice(BASE62) for _ in range(RANDOM_LENGTH))
     checked = random_part + (owner or "")
     return f"{prefix}{checked}{checksum(checked)}"
@@ -117,10 +110,30 @@ def contains_token(text: str) -> bool:
 
 
 class TokenHasher:
-    """Digest of a token value: SHA-256, or HMAC-SHA256 when a pepper is configured."""
+    """Digest of a token value: SHA-256, or HMAC-SHA256 when a pepper is configured; and a
+    user's owner key, keyed with the same pepper."""
 
     def __init__(self, pepper: bytes | None = None) -> None:
         self._pepper = pepper or None
+        # A key of its own for owner keys, derived from the pepper (never the pepper itself).
+        self._owner_secret = (
+            hmac.new(self._pepper, _OWNER_KEY_TAG, hashlib.sha256).digest()
+            if self._pepper is not None
+            else None
+        )
+
+    def owner_key(self, user_id: str) -> str:
+        """A user's fixed-length, opaque key: the first 128 bits of HMAC-SHA256 over the user id
+        under a key derived from the pepper (SHA-256 with a tag of its own, without a pepper),
+        in base62. The identity table keys the user's item by it and a personal token carries
+        it: it changes with the pepper, as every token's digest does (`sculptops migrate
+        user-keys` moves the users' items then)."""
+        data = user_id.encode("utf-8")
+        if self._owner_secret is not None:
+            digest = hmac.new(self._owner_secret, data, hashlib.sha256).digest()
+        else:
+            digest = hashlib.sha256(_OWNER_KEY_TAG + data).digest()
+        return base62(int.from_bytes(digest[:16], "big"), OWNER_KEY_LENGTH)
 
     def digest(self, value: str) -> str:
         data = value.encode("utf-8")

@@ -59,8 +59,8 @@ class CredentialReader(Protocol):
     def token_owner_tenant(
         self, digest: str, owner_key: str | None, slug: str | None
     ) -> tuple[StoredToken | None, User | None, Tenant | None]:
-        """The token by digest, the user whose owner key (domain.token_format.owner_key) this
-        is, and the tenant by slug, all strongly consistent and by primary key, in one request
+        """The token by digest, the user whose owner key (token_format.TokenHasher.owner_key)
+        this is, and the tenant by slug, all strongly consistent and by primary key, in one request
         (DynamoDB: one BatchGetItem across both tables). A part not asked for (None) or not
         found is None."""
         ...

@@ -164,7 +164,7 @@ class Authenticator:
     def _owner(self, stored: StoredToken, key: str | None, read: OwnerRead | None) -> User:
         """The token's owner: the user read with it when the value carried the owner key (which
         must be the stored owner's), else read now by the stored owner's id."""
-        if key is not None and not hmac.compare_digest(key, token_format.owner_key(stored.owner)):
+        if key is not None and not hmac.compare_digest(key, self._hasher.owner_key(stored.owner)):
             raise NotAuthenticated("unknown")  # a value whose owner key is not its owner's
         user = read.user if read is not None else self._identities.get_user(stored.owner)
         if user is None or user.id != stored.owner:

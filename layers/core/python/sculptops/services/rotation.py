@@ -81,7 +81,7 @@ class TokenRotation:
         )
         minter = self._other_token(caller, old)
         ancestors, families = self._lineage(old, minter)
-        value = token_format.generate(self._prefix, token_format.owner_key(old.owner))
+        value = token_format.generate(self._prefix, self._hasher.owner_key(old.owner))
         new = StoredToken(
             digest=self._hasher.digest(value),
             id=ids.sortable_id("tok", int(now.timestamp() * 1000)),

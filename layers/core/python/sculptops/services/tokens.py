@@ -93,7 +93,7 @@ class TokenService:
         expires_at = terms.expiry(tenant, request.expiry_date, request.expires_in_days, now, cap)
         ceiling = terms.ceiling(caller, request.ceiling)
         ancestors, families = terms.lineage_under(terms.minting_token(caller, self._tokens))
-        value = token_format.generate(self._prefix, token_format.owner_key(caller.subject))
+        value = token_format.generate(self._prefix, self._hasher.owner_key(caller.subject))
         token = StoredToken(
             digest=self._hasher.digest(value),
             id=ids.sortable_id("tok", int(now.timestamp() * 1000)),

@@ -13,7 +13,7 @@ from typing import Any
 from sculptops.domain.identity import CredentialKind, Tenant, TokenPolicy, User
 from sculptops.domain.roles import Role
 from sculptops.domain.rotation import IPS_KEPT
-from sculptops.domain.token_format import owner_key
+from sculptops.domain.token_format import TokenHasher
 from sculptops.domain.tokens import StoredToken
 
 USER_SK = "USER"
@@ -144,11 +144,11 @@ def tenant_of(slug: str, item: Item) -> Tenant:
     )
 
 
-def user_pk(user_id: str) -> str:
-    """A user item's partition key: `USER#` + the user's owner key (domain.token_format), the
-    key that a personal token carries, so that the authorizer can read the owner with the token.
-    The user id itself is the item's `user_id` attribute."""
-    return f"USER#{owner_key(user_id)}"
+def user_pk(keys: TokenHasher, user_id: str) -> str:
+    """A user item's partition key: `USER#` + the user's owner key (keyed with the pepper:
+    domain.token_format.TokenHasher.owner_key), the key that a personal token carries, so that
+    the authorizer can read the owner with the token. The user id is the `user_id` attribute."""
+    return f"USER#{keys.owner_key(user_id)}"
 
 
 def user_pk_of_key(key: str) -> str:
@@ -156,8 +156,8 @@ def user_pk_of_key(key: str) -> str:
     return f"USER#{key}"
 
 
-def user_key(user_id: str) -> Item:
-    return {"pk": {"S": user_pk(user_id)}, "sk": {"S": USER_SK}}
+def user_key(keys: TokenHasher, user_id: str) -> Item:
+    return {"pk": {"S": user_pk(keys, user_id)}, "sk": {"S": USER_SK}}
 
 
 def tenant_key(slug: str) -> Item:

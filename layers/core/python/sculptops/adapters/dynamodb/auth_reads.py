@@ -38,6 +38,7 @@ from sculptops.adapters.dynamodb.auth_items import (
 from sculptops.adapters.dynamodb.codes import CONDITIONAL_FAILURE, RETRYABLE
 from sculptops.domain.errors import Unavailable
 from sculptops.domain.identity import Tenant, User
+from sculptops.domain.token_format import TokenHasher
 from sculptops.domain.tokens import StoredToken
 from sculptops.settings import Settings
 
@@ -113,6 +114,7 @@ class AuthReads:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._keys = TokenHasher(settings.token_pepper)  # users are keyed by owner key
         self._tokens_table = settings.tokens_table
         self._identity_table = settings.identity_table
         self._client: Any = None
@@ -171,7 +173,7 @@ class AuthReads:
         return stored_token(item) if item else None
 
     def get_user(self, user_id: str) -> User | None:
-        item = self._get(self._identity_table, user_key(user_id))
+        item = self._get(self._identity_table, user_key(self._keys, user_id))
         return user_of(user_id, item) if item else None
 
     def get_tenant(self, slug: str) -> Tenant | None:
@@ -222,7 +224,7 @@ class AuthReads:
         )
         return (
             stored_token(token) if token else None,
-            _owner(user) if user else None,
+            _owner(user) if user and token else None,  # no token: nothing more to decode
             tenant_of(slug, tenant) if tenant and slug is not None else None,
         )
 

@@ -33,15 +33,17 @@ class PynamoStores:
                 from sculptops.adapters.dynamodb.models import build_connection, build_models
                 from sculptops.adapters.dynamodb.token_ledger import DynamoTokenLedger
                 from sculptops.adapters.dynamodb.tokens import DynamoTokenStore
+                from sculptops.domain.token_format import TokenHasher
 
                 s = self._settings
                 models = build_models(s)
+                keys = TokenHasher(s.token_pepper)
                 ledger = DynamoTokenLedger(
-                    models.Identity, models.Token, build_connection(s), s.audit_retention_days
+                    models.Identity, models.Token, build_connection(s), s.audit_retention_days, keys
                 )
                 self._built = (
                     DynamoTokenStore(models.Token),
-                    DynamoIdentityStore(models.Identity),
+                    DynamoIdentityStore(models.Identity, keys),
                     ledger,
                 )
             return self._built

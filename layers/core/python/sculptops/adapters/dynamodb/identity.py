@@ -12,14 +12,16 @@ from sculptops.adapters.dynamodb.auth_items import user_pk
 from sculptops.adapters.dynamodb.errors import is_conditional_failure, translated
 from sculptops.domain.identity import Tenant, TokenPolicy, User
 from sculptops.domain.roles import Role
+from sculptops.domain.token_format import TokenHasher
 
 USER_SK = "USER"
 TENANT_SK = "TENANT"
 
 
 class DynamoIdentityStore:
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, keys: TokenHasher) -> None:
         self._m = model
+        self._keys = keys  # users are keyed by owner key (auth_items.user_pk)
 
     def warm(self) -> None:
         """Create the DynamoDB client now (pynamodb makes it on first use)."""
@@ -28,7 +30,7 @@ class DynamoIdentityStore:
     def get_user(self, user_id: str) -> User | None:
         with translated():
             try:
-                item = self._m.get(user_pk(user_id), USER_SK, consistent_read=True)
+                item = self._m.get(user_pk(self._keys, user_id), USER_SK, consistent_read=True)
             except self._m.DoesNotExist:
                 return None
         raw = item.memberships.as_dict() if item.memberships is not None else {}
@@ -44,7 +46,7 @@ class DynamoIdentityStore:
 
     def put_user(self, user: User) -> None:
         item = self._m(
-            user_pk(user.id),
+            user_pk(self._keys, user.id),
             USER_SK,
             user_id=user.id,
             email=user.email,
@@ -97,7 +99,7 @@ class DynamoIdentityStore:
             item.save()
 
     def revoke_tokens_before(self, user_id: str, when: datetime) -> None:
-        item = self._m(user_pk(user_id), USER_SK)
+        item = self._m(user_pk(self._keys, user_id), USER_SK)
         m = self._m
         with translated():
             try:

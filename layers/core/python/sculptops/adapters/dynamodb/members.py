@@ -24,13 +24,17 @@ from sculptops.domain.errors import Conflict
 from sculptops.domain.governance import AuditEvent, Member
 from sculptops.domain.identity import TokenPolicy, User
 from sculptops.domain.roles import Role
+from sculptops.domain.token_format import TokenHasher
 
 
 class DynamoMemberStore:
-    def __init__(self, identity: Any, connection: Connection, retention_days: int) -> None:
+    def __init__(
+        self, identity: Any, connection: Connection, retention_days: int, keys: TokenHasher
+    ) -> None:
         self._m = identity
         self._conn = connection
         self._retention = timedelta(days=retention_days)
+        self._keys = keys  # users are keyed by owner key (auth_items.user_pk)
 
     def list_members(self, tenant: str) -> tuple[list[Member], int]:
         m = self._m
@@ -78,7 +82,7 @@ class DynamoMemberStore:
                     condition=m.pk.exists()
                     & ((m.members_rev == revision) if revision else m.members_rev.does_not_exist()),
                 )
-                user = m(user_pk(after.id), USER_SK)
+                user = m(user_pk(self._keys, after.id), USER_SK)
                 if before is None:
                     user.user_id = after.id
                     user.email = after.email

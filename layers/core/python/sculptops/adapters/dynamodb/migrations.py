@@ -1,12 +1,18 @@
-"""Moves of stored items when a key changes, run once by an operator against a stage's tables
+"""Moves of stored items when a key changes, run by an operator against a stage's tables
 (`sculptops migrate user-keys`). Idempotent and resumable: run it again until it reports
 nothing left.
 
-User keys: user items were keyed `USER#<user id>` until personal tokens carried their owner's
-key; they are keyed `USER#<owner key>` (auth_items.user_pk) since, with the id in `user_id`.
-Each old item moves in one transaction: the new item is put only if that key is free, and the
-old one deleted only if it is still exactly as read, so a change made meanwhile (a role, a
-revoke-all) is never lost: the item is reported and moved on the next run.
+User keys: a user's item is keyed `USER#<owner key>` (auth_items.user_pk), the owner key keyed
+with the pepper. Items written before personal tokens carried it are keyed `USER#<user id>`
+(no `user_id` attribute); a change of pepper changes every owner key. Either way, each item not
+under the key the current pepper gives it moves there, in one transaction:
+- the key is free: the item is put there, and the old one deleted only if it is still exactly
+  as read (every attribute it had, and none it had not), so a change made meanwhile (a role, a
+  first revoke-all) is never lost: the item is reported and moved on the next run;
+- the key holds an item already (the user signed in, or was added to a tenant, on a stage whose
+  users had not moved yet): the two are merged (memberships of both, the new item's role where
+  both have one; the later revoke-all watermark; the new item's name, email and active tenant,
+  else the old one's), both conditioned on being as read.
 """
 
 from __future__ import annotations
@@ -16,34 +22,42 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sculptops.adapters.dynamodb.auth_items import USER_SK, Item, user_pk
+from sculptops.domain.token_format import TokenHasher
 
-OLD_PREFIX = "USER#"
+PREFIX = "USER#"
+# Every attribute a user item may have (adapters.dynamodb.identity, members, token_ledger):
+# an attribute absent when read must still be absent when the item is moved.
+USER_ATTRIBUTES = (
+    "email",
+    "name",
+    "memberships",
+    "active_tenant",
+    "tokens_revoked_before",
+    "user_id",
+)
 
 
 @dataclass
 class MoveReport:
     moved: list[str] = field(default_factory=list)  # user ids
-    # The new key holds an item already (the user signed in or was added again since the
-    # deploy): the old item stays for an operator to compare, and is not used.
-    taken: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)  # moved onto an item under the new key
     changed: list[str] = field(default_factory=list)  # written meanwhile: run again
 
     @property
     def left(self) -> int:
-        return len(self.taken) + len(self.changed)
+        return len(self.changed)
 
 
-def old_user_items(client: Any, table: str) -> Iterator[Item]:
-    """User items without `user_id`: written under the old key (a Scan, strongly consistent)."""
+def user_items(client: Any, table: str) -> Iterator[Item]:
+    """Every user item (a Scan, strongly consistent): sort key USER under a USER# key."""
     start: dict[str, Any] | None = None
     while True:
         page = client.scan(
             TableName=table,
             ConsistentRead=True,
-            FilterExpression="#sk = :user AND begins_with(#pk, :prefix) "
-            "AND attribute_not_exists(#uid)",
-            ExpressionAttributeNames={"#sk": "sk", "#pk": "pk", "#uid": "user_id"},
-            ExpressionAttributeValues={":user": {"S": USER_SK}, ":prefix": {"S": OLD_PREFIX}},
+            FilterExpression="#sk = :user AND begins_with(#pk, :prefix)",
+            ExpressionAttributeNames={"#sk": "sk", "#pk": "pk"},
+            ExpressionAttributeValues={":user": {"S": USER_SK}, ":prefix": {"S": PREFIX}},
             **({"ExclusiveStartKey": start} if start else {}),
         )
         yield from page.get("Items") or []
@@ -52,60 +66,84 @@ def old_user_items(client: Any, table: str) -> Iterator[Item]:
             return
 
 
-def _unchanged(item: Item) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """A condition that holds only while the item has exactly these attributes."""
-    names: dict[str, str] = {}
+def user_id_of(item: Item) -> str:
+    """The item's user id: its `user_id`, or (written before it was kept) its key's rest."""
+    user_id = item.get("user_id", {}).get("S")
+    return str(user_id) if user_id else item["pk"]["S"][len(PREFIX) :]
+
+
+def _as_read(item: Item) -> dict[str, Any]:
+    """A condition that holds only while the item is exactly as read."""
+    names: dict[str, str] = {"#pk": "pk"}
     values: dict[str, Any] = {}
-    parts = []
-    for i, (name, value) in enumerate(sorted(item.items())):
+    parts = ["attribute_exists(#pk)"]
+    attributes = sorted(set(item) - {"pk", "sk"} | set(USER_ATTRIBUTES))
+    for i, name in enumerate(attributes):
         names[f"#a{i}"] = name
-        if name in ("pk", "sk"):
-            parts.append(f"attribute_exists(#a{i})")
-            continue
-        values[f":v{i}"] = value
-        parts.append(f"#a{i} = :v{i}")
-    return " AND ".join(parts), names, values
+        if name in item:
+            values[f":v{i}"] = item[name]
+            parts.append(f"#a{i} = :v{i}")
+        else:
+            parts.append(f"attribute_not_exists(#a{i})")
+    condition: dict[str, Any] = {
+        "ConditionExpression": " AND ".join(parts),
+        "ExpressionAttributeNames": names,
+    }
+    if values:
+        condition["ExpressionAttributeValues"] = values
+    return condition
 
 
-def move_user_items(client: Any, table: str, *, dry_run: bool = False) -> MoveReport:
-    """Move every old-keyed user item to its owner key (see the module docstring)."""
+def merged(old: Item, new: Item) -> Item:
+    """One user item from the old-keyed one and the one already under the new key."""
+    out = {**old, **new}
+    roles = {**old.get("memberships", {}).get("M", {}), **new.get("memberships", {}).get("M", {})}
+    out["memberships"] = {"M": roles}
+    watermarks = [
+        i["tokens_revoked_before"]["S"]
+        for i in (old, new)
+        if "S" in i.get("tokens_revoked_before", {})
+    ]
+    if watermarks:  # same fixed-width UTC format: the later sorts last
+        out["tokens_revoked_before"] = {"S": max(watermarks)}
+    return out
+
+
+def move_user_items(
+    client: Any, table: str, keys: TokenHasher, *, dry_run: bool = False
+) -> MoveReport:
+    """Move every user item to the key `keys` gives it (see the module docstring)."""
     report = MoveReport()
-    for item in old_user_items(client, table):
-        user_id = item["pk"]["S"][len(OLD_PREFIX) :]
-        new_pk = user_pk(user_id)
-        if dry_run:
-            report.moved.append(user_id)
+    for item in user_items(client, table):
+        user_id = user_id_of(item)
+        new_pk = user_pk(keys, user_id)
+        if item["pk"]["S"] == new_pk:
             continue
-        condition, names, values = _unchanged(item)
-        moved = {**item, "pk": {"S": new_pk}, "user_id": {"S": user_id}}
-        transaction: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": table,
-                    "Item": moved,
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            {
-                "Delete": {
-                    "TableName": table,
-                    "Key": {"pk": item["pk"], "sk": item["sk"]},
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeNames": names,
-                    **({"ExpressionAttributeValues": values} if values else {}),
-                }
-            },
-        ]
+        new_key = {"pk": {"S": new_pk}, "sk": {"S": USER_SK}}
+        there = client.get_item(TableName=table, Key=new_key, ConsistentRead=True).get("Item")
+        if dry_run:
+            (report.merged if there else report.moved).append(user_id)
+            continue
+        put: dict[str, Any]
+        if there is None:
+            put = {"Item": {**item, **new_key, "user_id": {"S": user_id}}}
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put = {"Item": {**merged(item, there), **new_key, "user_id": {"S": user_id}}}
+            put.update(_as_read(there))
+        delete = {"Key": {"pk": item["pk"], "sk": item["sk"]}, **_as_read(item)}
         try:
-            client.transact_write_items(TransactItems=transaction)
+            client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": table, **put}},
+                    {"Delete": {"TableName": table, **delete}},
+                ]
+            )
         except client.exceptions.TransactionCanceledException as exc:
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                report.taken.append(user_id)
-            elif len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                report.changed.append(user_id)
-            else:
+            if "ConditionalCheckFailed" not in reasons:
                 raise
+            report.changed.append(user_id)  # either side written meanwhile: next run
             continue
-        report.moved.append(user_id)
+        (report.merged if there else report.moved).append(user_id)
     return report

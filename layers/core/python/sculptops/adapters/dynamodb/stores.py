@@ -61,21 +61,23 @@ def dynamodb_stores(settings: Settings) -> Stores:
     from sculptops.adapters.dynamodb.token_ledger import DynamoTokenLedger
     from sculptops.adapters.dynamodb.token_lookups import DynamoTokenLookup
     from sculptops.adapters.dynamodb.tokens import DynamoTokenStore
+    from sculptops.domain.token_format import TokenHasher
 
     models = build_models(settings)
     connection = build_connection(settings)
     retention = settings.audit_retention_days
+    keys = TokenHasher(settings.token_pepper)  # users are keyed by owner key
     return Stores(
         token_store=DynamoTokenStore(models.Token),
-        identity_store=DynamoIdentityStore(models.Identity),
+        identity_store=DynamoIdentityStore(models.Identity, keys),
         catalog_store=DynamoCatalogStore(models.Catalog),
         execution_store=DynamoExecutionStore(models.Execution, connection),
         log_store=DynamoLogStore(models.Execution, connection),
         agent_store=DynamoAgentStore(models.Identity),
         idempotency_store=DynamoIdempotencyStore(models.Idempotency),
-        members=DynamoMemberStore(models.Identity, connection, retention),
+        members=DynamoMemberStore(models.Identity, connection, retention, keys),
         policy_store=DynamoPolicyStore(models.Identity, connection, retention),
-        token_ledger=DynamoTokenLedger(models.Identity, models.Token, connection, retention),
+        token_ledger=DynamoTokenLedger(models.Identity, models.Token, connection, retention, keys),
         audit_log=DynamoAuditLog(models.Identity, retention),
         notification_store=DynamoNotificationStore(models.Identity, connection, retention),
         token_lookup=DynamoTokenLookup(models.Token),

@@ -26,6 +26,7 @@ from sculptops.adapters.dynamodb.governance_items import (
 from sculptops.adapters.dynamodb.tokens import stored_token, token_item
 from sculptops.domain.errors import Conflict
 from sculptops.domain.governance import AuditEvent, Notification
+from sculptops.domain.token_format import TokenHasher
 from sculptops.domain.tokens import StoredToken, TokenPage
 
 # DynamoDB's limit on the items of one TransactWriteItems.
@@ -34,8 +35,14 @@ TRANSACTION_MAX = 100
 
 class DynamoTokenLedger:
     def __init__(
-        self, identity: Any, token: Any, connection: Connection, retention_days: int
+        self,
+        identity: Any,
+        token: Any,
+        connection: Connection,
+        retention_days: int,
+        keys: TokenHasher,
     ) -> None:
+        self._keys = keys  # users are keyed by owner key (auth_items.user_pk)
         self._m = identity
         self._t = token
         self._conn = connection
@@ -157,7 +164,7 @@ class DynamoTokenLedger:
         try:
             with translated(), TransactWrite(connection=self._conn) as tx:
                 tx.update(
-                    m(user_pk(user_id), USER_SK),
+                    m(user_pk(self._keys, user_id), USER_SK),
                     actions=[m.tokens_revoked_before.set(when)],
                     condition=m.pk.exists()
                     & (m.tokens_revoked_before.does_not_exist() | (m.tokens_revoked_before < when)),
