@@ -187,3 +187,18 @@ def test_an_admins_revoke_looks_again_for_a_value_a_concurrent_rotation_made(c, 
     c.admin_tokens.revoke_token(session(c, "admin@demo"), a.token.id, None)
     # Then the value the rotation made is refused too
     assert made and refused(c, made[0]) and refused(c, a.value)
+
+
+def test_a_token_without_expiry_stays_outside_the_lifetime_policy_while_rotated(c):
+    """A stored token without an expiry (made before every token had one) is refused by every
+    tenant's lifetime policy; rotated away, its overlap end must not pass for its lifetime."""
+    from dataclasses import replace
+
+    old, _new = rotated(c, "member@demo")
+    stored = c.token_store.get(old.token.digest)
+    c.token_store.items[stored.digest] = replace(stored, expires_at=None)  # as a legacy item
+    principal = c.authenticator.authenticate(old.value)  # within its overlap: a valid value
+    assert principal.lifetime_ends is None and principal.expires_at is not None
+    with pytest.raises(NotAuthenticated) as exc:
+        c.authenticator.act_in(principal, "demo")
+    assert exc.value.reason == "policy"

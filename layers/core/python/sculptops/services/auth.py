@@ -298,7 +298,7 @@ class Authenticator:
                     principal.credential_id,
                     principal.lineage,
                     principal.created_at,
-                    principal.lifetime_ends or principal.expires_at,
+                    principal.lifetime_ends,  # its own lifetime, never a rotation's overlap
                     read,
                 )
         return _caller(principal, slug, role)
