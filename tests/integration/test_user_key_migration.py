@@ -100,7 +100,11 @@ def test_a_new_pepper_moves_every_user(real: Container) -> None:
     settings = real.settings
     client = _client(settings)
     new_keys = TokenHasher(b"a-new-pepper-0123456789")
-    report = move_user_items(client, settings.identity_table, new_keys)
+    # Without saying the pepper changed, nothing moves: a wrong pepper would move every user.
+    wrong = move_user_items(client, settings.identity_table, new_keys)
+    assert wrong.moved == [] and "member@demo" in wrong.other_pepper and wrong.left > 0
+    assert _item(client, settings, _key(settings, "member@demo")) is not None
+    report = move_user_items(client, settings.identity_table, new_keys, pepper_changed=True)
     assert "member@demo" in report.moved and report.left == 0
     assert _item(client, settings, _key(settings, "member@demo")) is None
     moved = _item(client, settings, _key(settings, "member@demo", new_keys))
@@ -171,6 +175,11 @@ def test_the_cli_needs_the_stages_pepper_and_says_what_it_did(
     done = CliRunner().invoke(app, ["migrate", "user-keys"])
     assert done.exit_code == 0 and "moved 1 user item(s)" in done.output
     assert real.identity_store.get_user("admin@acme") is not None
+    # Another pepper (a typo, another stage's): refused, nothing moved, exit 1.
+    monkeypatch.setenv("SCULPTOPS_TOKEN_PEPPER", "not-this-stages-pepper-0123")
+    wrong = CliRunner().invoke(app, ["migrate", "user-keys"])
+    assert wrong.exit_code == 1 and "--pepper-changed" in wrong.output
+    assert real.identity_store.get_user("admin@acme") is not None
 
 
 def test_every_attribute_a_user_item_can_have_is_checked() -> None:
@@ -187,3 +196,21 @@ def test_every_attribute_a_user_item_can_have_is_checked() -> None:
                 written.add(name)
     assert written | {"user_id"} <= set(migrations.USER_ATTRIBUTES)
     assert User.__dataclass_fields__.keys() - {"id"} <= set(migrations.USER_ATTRIBUTES)
+
+
+def test_an_item_under_another_users_key_is_never_read_as_this_user(real: Container) -> None:
+    """Were an item ever under a key that is not its user's (a corrupted or colliding key), the
+    stores read no user there (the authorizer's check of the owner does the same)."""
+    settings = real.settings
+    client = _client(settings)
+    item = _item(client, settings, _key(settings, "admin@demo"))
+    assert item is not None
+    client.put_item(
+        TableName=settings.identity_table, Item={**item, **_key(settings, "viewer@demo")}
+    )
+    assert real.identity_store.get_user("viewer@demo") is None
+    from sculptops.adapters.dynamodb.auth_reads import AuthReads
+
+    assert AuthReads(settings).get_user("viewer@demo") is None
+    admin = real.identity_store.get_user("admin@demo")
+    assert admin is not None and admin.id == "admin@demo"

@@ -72,3 +72,33 @@ def test_a_credential_glued_to_word_characters_is_still_found() -> None:
             text = f"name {before}{secret}{after} end"
             assert holds_credential(text), text
             assert secret not in scrub(text) and secret[:24] not in scrub(text), text
+
+
+def test_a_token_hidden_by_invisible_characters_or_without_its_prefix_is_found() -> None:
+    """Round 2 of the attack: names and reasons such as these were stored, and a path with a
+    soft hyphen inside a token was echoed in a 403 and logged (63 characters: enough to
+    rebuild it, since the checksum is public)."""
+    token = generate("ag_live_", TokenHasher(b"pepper-pepper-pepper").owner_key("member@demo"))
+    body = token[len("ag_live_") :]
+    ticket = "st_" + "A" * 40 + "." + "B" * 43
+    for text in [
+        token[:20] + "\u00ad" + token[20:],
+        token[:30] + "\u200d" + token[30:],
+        token[:30] + "\u200b" + token[30:40] + "\u2060" + token[40:],
+        token[:25] + "\u0301" + token[25:],
+        body,
+        "_" + body,
+        "ag_live_ " + body,
+        "ag-live-" + body,
+        token + "Z",
+        "EventSource/1" + ticket,
+    ]:
+        assert holds_credential(text), repr(text)
+        cleaned = scrub(text)
+        assert "[REDACTED]" in cleaned and body[5:25] not in cleaned.replace("\u00ad", ""), text
+    assert (
+        scrub(f"not a member of tenant {token[:20]}\u00ad{token[20:]}")[:64].count(body[:20]) == 0
+    )
+    # Ordinary text is left alone, invisible characters between words included.
+    for text in ["deploy pipeline", "café", "a\u200bb", "release_2026_12_07", "x" * 200]:
+        assert not holds_credential(text) and scrub(text) == text

@@ -439,3 +439,47 @@ def test_as_root_without_run_as_the_log_says_root() -> None:
 def test_run_as_an_unknown_user_refuses_to_start() -> None:
     with pytest.raises(ValueError, match="no user"):
         resolve_run_user("no-such-user-sculptops")
+
+
+@pytest.mark.parametrize(
+    ("params", "where"),
+    [
+        ({"tags": ["web", "{T}"]}, "tags.1"),
+        ({"limit": "{T}"}, "limit"),
+        ({"limit": "web,{T}"}, "limit"),
+        ({"tags": ["{A}"]}, "tags.0"),
+        ({"extra_vars": {"x": "{T}Z"}}, "extra_vars.x"),
+        ({"extra_vars": {"x": "{T}0"}}, "extra_vars.x"),
+        ({"extra_vars": {"x": "{B}"}}, "extra_vars.x"),  # the body alone
+        ({"extra_vars": {"x": "{S}"}}, "extra_vars.x"),  # a soft hyphen inside
+    ],
+)
+def test_a_token_in_any_run_parameter_is_refused(params: dict, where: str) -> None:
+    """Viewers read a run's parameters back: a member must not leave a token there."""
+    from sculptops.domain import token_format as tf
+    from sculptops.domain.run_parameters import validate_run_parameters
+
+    token = tf.generate("ag_live_", tf.TokenHasher(None).owner_key("member@demo"))
+    fill = {
+        "{T}": token,
+        "{A}": tf.generate("ag_agent_"),
+        "{B}": token[len("ag_live_") :],
+        "{S}": token[:20] + "\u00ad" + token[20:],
+    }
+
+    def filled(value: object) -> object:
+        if isinstance(value, str):
+            for k, v in fill.items():
+                value = value.replace(k, v)
+            return value
+        if isinstance(value, list):
+            return [filled(v) for v in value]
+        if isinstance(value, dict):
+            return {k: filled(v) for k, v in value.items()}
+        return value
+
+    args = {"extra_vars": None, "tags": None, "limit": None}
+    args.update({k: filled(v) for k, v in params.items()})
+    with pytest.raises(InvalidInput) as exc:
+        validate_run_parameters(**args)
+    assert exc.value.field == where and "API token" in exc.value.detail

@@ -73,7 +73,8 @@ def test_a_token_shape_without_its_checksum_is_not_a_token() -> None:
     broken = value[:-1] + ("a" if value[-1] != "a" else "b")
     assert not tf.contains_token(broken)
     assert not tf.contains_token("ag_live_" + "a" * 36)
-    assert not tf.contains_token(value + "x")  # longer than a token body
+    # A token followed by more characters still holds a working token: found.
+    assert tf.contains_token(value + "x") and tf.contains_token(value + "0")
 
 
 def test_a_personal_token_carries_its_owners_key_under_the_checksum() -> None:
@@ -104,7 +105,6 @@ def test_bodies_of_other_lengths_are_not_tokens() -> None:
     for n in (37, 40, 57, 59):
         body = (value[8:] * 2)[:n]
         assert tf.parse("ag_live_" + body, "ag_live_") is None
-    assert not tf.contains_token(value + "x")
     assert tf.parse(value + "\n", "ag_live_") is None
 
 
@@ -120,3 +120,33 @@ def test_owner_keys_are_keyed_with_the_pepper() -> None:
     )
     # Not the token digest's key either: an owner key tells nothing of any digest.
     assert one.owner_key("x") not in one.digest("x")
+
+
+@pytest.mark.parametrize(
+    "hide",
+    [
+        lambda v: v + "Z",  # glued to a letter or digit after it
+        lambda v: "X" + v + "9",
+        lambda v: v[len("ag_live_") :],  # the body alone: the prefix is public
+        lambda v: "_" + v[len("ag_live_") :],
+        lambda v: v[:20] + "\u00ad" + v[20:],  # a soft hyphen inside
+        lambda v: v[:30] + "\u200d" + v[30:40] + "\u200b" + v[40:],  # zero-width joiners
+        lambda v: v[:25] + "\u0301" + v[25:],  # a combining mark
+        lambda v: v[:25] + "\ufe0f\u2060" + v[25:],  # a variation selector, a word joiner
+        lambda v: "name: " + v.replace("_", "_\u00ad"),
+    ],
+)
+def test_a_token_is_found_however_it_is_wrapped(hide) -> None:
+    for value in (
+        tf.generate("ag_live_", tf.TokenHasher(None).owner_key("x")),
+        tf.generate("ag_agent_"),
+    ):
+        assert tf.contains_token(hide(value)), hide(value)
+
+
+def test_no_false_alarm_on_ordinary_long_text() -> None:
+    text = "deploy_" + "abcdefghij" * 30 + " " + "A1" * 100 + "_" + "z" * 80
+    assert not tf.contains_token(text) and tf.token_spans(text) == []
+    value = tf.generate("ag_live_", tf.TokenHasher(None).owner_key("x"))
+    spans = tf.token_spans(f"a {value} b {value}")
+    assert [(e - s) for s, e in spans] == [58, 58]

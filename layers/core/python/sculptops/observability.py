@@ -10,28 +10,9 @@ from __future__ import annotations
 import logging
 import re
 
-_PATTERNS = [
-    # Prefixed tokens (`ag_live_`, `ag_agent_`): a prefix is `word_` or `word_word_`
-    # (domain.token_format) and the body 58 or 36 base62 characters; 20 is enough to redact a piece.
-    # No `\b` on either side: `_` and letters such as `é` are word characters, so a token glued
-    # to a name (`ansible_ag_live_...`) or followed by one (`..._`, `...é`) is still found.
-    re.compile(r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_[a-z0-9]+_[0-9A-Za-z]{20,}(?![0-9A-Za-z])"),
-    re.compile(r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_[0-9A-Za-z]{30,}(?![0-9A-Za-z])"),  # ids: 24
-    # JWTs, and a JWT's header or header.payload alone (the payload names the user).
-    re.compile(r"(?<![0-9A-Za-z])eyJ[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*){0,2}"),
-    re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{64}(?![0-9A-Za-z])"),  # SHA-256 digests
-    re.compile(r"(?i)(bearer\s+)\S+"),
-    # Stream tickets (domain.stream_ticket): `st_` + payload + `.` + MAC, or a piece of one.
-    re.compile(r"(?<![0-9A-Za-z])st_[0-9A-Za-z_-]{16,}(?:\.[0-9A-Za-z_-]*)?"),
-    re.compile(r"(?i)([?&]ticket=)[^&\s\"']+"),  # a stream URL's ticket, whatever its shape
-]
+from sculptops.domain.redaction import holds_credential, scrub
 
-
-def scrub(text: str) -> str:
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "[REDACTED]", text)
-    return text
-
+__all__ = ["RedactingFilter", "configure", "escape_controls", "holds_credential", "scrub"]
 
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators: what a request path
 # or a header can carry into a log line to forge a line of its own or rewrite a terminal.
@@ -46,12 +27,6 @@ def _escaped(match: re.Match[str]) -> str:
 def escape_controls(text: str) -> str:
     """The text with each control character written as `\\xNN` (`\\uNNNN` for U+2028/9)."""
     return _CONTROLS.sub(_escaped, text)
-
-
-def holds_credential(text: str) -> bool:
-    """Whether the text holds anything `scrub` would redact: a token value, a JWT (or a piece
-    of one), a digest, a stream ticket, a bearer credential."""
-    return any(pattern.search(text) for pattern in _PATTERNS)
 
 
 class RedactingFilter(logging.Filter):

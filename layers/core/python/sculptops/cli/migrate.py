@@ -19,6 +19,13 @@ def user_keys(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only list the users whose item would move.")
     ] = False,
+    pepper_changed: Annotated[
+        bool,
+        typer.Option(
+            "--pepper-changed",
+            help="The stage's pepper changed: move users keyed under the old one too.",
+        ),
+    ] = False,
 ) -> None:
     """Key every user item by its owner key under the stage's pepper: once after the first
     deploy of a version whose tokens carry their owner's key, on a stage deployed before, and
@@ -40,7 +47,9 @@ def user_keys(
         "dynamodb", settings.region, endpoint_url=settings.dynamodb_endpoint
     )
     keys = TokenHasher(settings.token_pepper)
-    report = move_user_items(client, settings.identity_table, keys, dry_run=dry_run)
+    report = move_user_items(
+        client, settings.identity_table, keys, dry_run=dry_run, pepper_changed=pepper_changed
+    )
     verb = "would move" if dry_run else "moved"
     moved = len(report.moved) + len(report.merged)
     console.print(f"{settings.identity_table}: {verb} {moved} user item(s)")
@@ -55,5 +64,12 @@ def user_keys(
         )
     for user_id in report.changed:
         err.print(f"not moved: {user_id!r} changed meanwhile; run again", markup=False)
+    if report.other_pepper:
+        err.print(
+            f"not moved: {len(report.other_pepper)} user item(s) keyed under another pepper. "
+            "If the stage's pepper changed, run again with --pepper-changed; otherwise "
+            "SCULPTOPS_TOKEN_PEPPER is not this stage's pepper.",
+            markup=False,
+        )
     if report.left:
         raise typer.Exit(1)

@@ -8,8 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from sculptops.domain.errors import Forbidden
+from sculptops.domain.redaction import scrub
 from sculptops.domain.roles import Role
-from sculptops.observability import scrub
 
 # Path segments that can never be a tenant slug, since they are routes of their own.
 RESERVED_SLUGS = frozenset({"active", "me", "docs", "openapi.json", "health", "dev"})

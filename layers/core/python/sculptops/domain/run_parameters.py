@@ -158,13 +158,18 @@ def validate_extra_vars(value: Any) -> dict[str, Any]:
                 "variables, play keywords, magic variables); a run's variables cannot set it",
             )
     for where, text in _strings(checked, "extra_vars"):
-        if token_format.contains_token(text):
-            raise InvalidInput(
-                where,
-                "holds a SculptOps API token: a run's variables are shown to every viewer of "
-                "the tenant and in its log; keep secrets on the agent host (e.g. Ansible Vault)",
-            )
+        _no_token(where, text)
     return checked
+
+
+def _no_token(where: str, text: str) -> None:
+    """A run's parameters are shown to every viewer of the tenant and in its log."""
+    if token_format.contains_token(text):
+        raise InvalidInput(
+            where,
+            "holds a SculptOps API token: a run's parameters are shown to every viewer of "
+            "the tenant and in its log; keep secrets on the agent host (e.g. Ansible Vault)",
+        )
 
 
 def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
@@ -190,8 +195,13 @@ def validate_run_parameters(
         raise InvalidInput("tags", "must be a list of strings")
     if limit is not None and not isinstance(limit, str):
         raise InvalidInput("limit", "must be a string")
-    return (
+    checked = (
         validate_extra_vars({} if extra_vars is None else extra_vars),
         validate_tags(tags),
         validate_limit(limit),
     )
+    for i, tag in enumerate(checked[1]):
+        _no_token(f"tags.{i}", tag)
+    if checked[2] is not None:
+        _no_token("limit", checked[2])
+    return checked

@@ -91,22 +91,54 @@ def is_well_formed(value: str, prefix: str) -> bool:
     return parse(value, prefix) is not None
 
 
-_EMBEDDED_BODY_RE = re.compile(
-    rf"_([0-9A-Za-z]{{{LONG_BODY}}}|[0-9A-Za-z]{{{SHORT_BODY}}})(?![0-9A-Za-z])"
+# Where a body may start: right after an underscore (a prefix's last character, whatever
+# precedes it) or where a run of base62 characters starts (a body pasted without its prefix).
+_BODY_START = re.compile(rf"(?:(?<=_)|(?<![0-9A-Za-z]))(?=[0-9A-Za-z]{{{SHORT_BODY}}})")
+# Invisible characters (format, combining, variation selectors, fillers) inside a run of word
+# characters: dropped before looking, so that a soft hyphen or a zero-width joiner does not hide
+# a token from a reader that ignores them (a browser, a copy and paste).
+_HIDDEN_INSIDE = re.compile(
+    "(?<=[0-9A-Za-z_])"
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\u0300-\u036f"
+    "\U000e0000-\U000e007f]+"
+    "(?=[0-9A-Za-z_])"
 )
 
 
-def contains_token(text: str) -> bool:
-    """True when the text holds something shaped like a token of any prefix with a valid checksum.
+def visible(text: str) -> str:
+    """The text without invisible characters between word characters (see `_HIDDEN_INSIDE`)."""
+    return _HIDDEN_INSIDE.sub("", text)
 
-    A random base62 run passes the CRC32 check once in 62**6 (about 5.7e10): no false alarms in
-    practice, and no prefix needs to be known (agent and personal tokens, any configuration).
-    """
-    for match in _EMBEDDED_BODY_RE.finditer(text):
-        body = match.group(1)
-        if hmac.compare_digest(checksum(body[:-CHECKSUM_LENGTH]), body[-CHECKSUM_LENGTH:]):
-            return True
-    return False
+
+def token_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` holds a token body (either length) with a valid checksum, whatever its
+    prefix, whatever precedes or follows it: (start, end) pairs, in order, not overlapping.
+
+    A random base62 run passes the CRC32 check once in 62**6 (about 5.7e10) per place looked
+    at: no false alarms in practice, and no prefix needs to be known (agent and personal
+    tokens, any configuration, a body pasted alone)."""
+    spans: list[tuple[int, int]] = []
+    after = 0
+    for match in _BODY_START.finditer(text):
+        start = match.start()
+        if start < after:
+            continue
+        for length in (LONG_BODY, SHORT_BODY):
+            body = text[start : start + length]
+            if len(body) == length and _BODY_RE.fullmatch(body):
+                checked, check = body[:-CHECKSUM_LENGTH], body[-CHECKSUM_LENGTH:]
+                if hmac.compare_digest(checksum(checked), check):
+                    spans.append((start, start + length))
+                    after = start + length
+                    break
+    return spans
+
+
+def contains_token(text: str) -> bool:
+    """True when the text holds a token body with a valid checksum (`token_spans`), also once
+    invisible characters inside it are dropped."""
+    return bool(token_spans(text)) or bool(token_spans(visible(text)))
 
 
 class TokenHasher:

@@ -174,7 +174,9 @@ class AuthReads:
 
     def get_user(self, user_id: str) -> User | None:
         item = self._get(self._identity_table, user_key(self._keys, user_id))
-        return user_of(user_id, item) if item else None
+        if not item or item.get("user_id", {}).get("S", user_id) != user_id:
+            return None  # none, or another user's item under this key: never read as this one
+        return user_of(user_id, item)
 
     def get_tenant(self, slug: str) -> Tenant | None:
         item = self._get(self._identity_table, tenant_key(slug))
@@ -224,8 +226,9 @@ class AuthReads:
         )
         return (
             stored_token(token) if token else None,
-            _owner(user) if user and token else None,  # no token: nothing more to decode
-            tenant_of(slug, tenant) if tenant and slug is not None else None,
+            # No token: nothing more is decoded (the items' decoding takes no time to measure).
+            _owner(user) if user and token else None,
+            tenant_of(slug, tenant) if tenant and token and slug is not None else None,
         )
 
     def find_token(self, owner: str, token_id: str) -> StoredToken | None:

@@ -33,6 +33,8 @@ class DynamoIdentityStore:
                 item = self._m.get(user_pk(self._keys, user_id), USER_SK, consistent_read=True)
             except self._m.DoesNotExist:
                 return None
+        if item.user_id is not None and item.user_id != user_id:
+            return None  # another user's item under this key: never read as this one
         raw = item.memberships.as_dict() if item.memberships is not None else {}
         memberships = {str(k): Role(v) for k, v in raw.items()}
         return User(

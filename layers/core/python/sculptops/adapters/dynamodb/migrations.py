@@ -42,10 +42,13 @@ class MoveReport:
     moved: list[str] = field(default_factory=list)  # user ids
     merged: list[str] = field(default_factory=list)  # moved onto an item under the new key
     changed: list[str] = field(default_factory=list)  # written meanwhile: run again
+    # Keyed under another pepper, not moved: a change of pepper (`pepper_changed`), or the
+    # pepper given is not the stage's, which would move every user out of its functions' reach.
+    other_pepper: list[str] = field(default_factory=list)
 
     @property
     def left(self) -> int:
-        return len(self.changed)
+        return len(self.changed) + len(self.other_pepper)
 
 
 def user_items(client: Any, table: str) -> Iterator[Item]:
@@ -110,14 +113,23 @@ def merged(old: Item, new: Item) -> Item:
 
 
 def move_user_items(
-    client: Any, table: str, keys: TokenHasher, *, dry_run: bool = False
+    client: Any,
+    table: str,
+    keys: TokenHasher,
+    *,
+    dry_run: bool = False,
+    pepper_changed: bool = False,
 ) -> MoveReport:
-    """Move every user item to the key `keys` gives it (see the module docstring)."""
+    """Move every user item to the key `keys` gives it (see the module docstring). Items keyed
+    under another pepper move only with `pepper_changed`."""
     report = MoveReport()
     for item in user_items(client, table):
         user_id = user_id_of(item)
         new_pk = user_pk(keys, user_id)
         if item["pk"]["S"] == new_pk:
+            continue
+        if "user_id" in item and not pepper_changed:
+            report.other_pepper.append(user_id)
             continue
         new_key = {"pk": {"S": new_pk}, "sk": {"S": USER_SK}}
         there = client.get_item(TableName=table, Key=new_key, ConsistentRead=True).get("Item")
