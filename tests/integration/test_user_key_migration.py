@@ -214,3 +214,49 @@ def test_an_item_under_another_users_key_is_never_read_as_this_user(real: Contai
     assert AuthReads(settings).get_user("viewer@demo") is None
     admin = real.identity_store.get_user("admin@demo")
     assert admin is not None and admin.id == "admin@demo"
+
+
+def test_merging_keeps_a_name_and_never_merges_another_users_item(real: Container) -> None:
+    """Round 3: a re-added user's empty name replaced the old one; an item under the new key
+    that belongs to another user (a chosen id equal to a victim's owner key) was merged."""
+    settings = real.settings
+    client = _client(settings)
+    keys = _keys(settings)
+    old = _as_before(client, settings, "viewer@demo")
+    real.membership.add_member(session(real, "admin@acme", "acme"), "viewer@demo", Role.MEMBER)
+    assert move_user_items(client, settings.identity_table, keys).merged == ["viewer@demo"]
+    viewer = real.identity_store.get_user("viewer@demo")
+    assert viewer is not None and viewer.name == old["name"]["S"] != ""
+    # A legacy item whose new key holds another user's item (a collision, which needs the
+    # pepper and a chosen id): made by hand, copying the victim's item to that key.
+    victim = _item(client, settings, _key(settings, "admin@demo"))
+    assert victim is not None
+    attacker = {
+        "pk": {"S": "USER#attacker@x"},
+        "sk": {"S": "USER"},
+        "email": {"S": "attacker@x"},
+        "memberships": {"M": {"zeta": {"S": "admin"}}},
+    }
+    client.put_item(TableName=settings.identity_table, Item=attacker)
+    client.put_item(
+        TableName=settings.identity_table,
+        Item={**victim, **_key(settings, "attacker@x")},  # the victim's item, colliding
+    )
+    report = move_user_items(client, settings.identity_table, keys)
+    assert report.conflicts == ["attacker@x"] and report.merged == report.moved == []
+    admin = real.identity_store.get_user("admin@demo")
+    assert admin is not None and set(admin.memberships) == {"demo"}
+    assert _item(client, settings, {"pk": {"S": "USER#attacker@x"}, "sk": {"S": "USER"}})
+
+
+def test_a_key_naming_no_user_is_left_alone(real: Container) -> None:
+    settings = real.settings
+    client = _client(settings)
+    client.put_item(
+        TableName=settings.identity_table,
+        Item={"pk": {"S": "USER#"}, "sk": {"S": "USER"}, "email": {"S": "x"}},
+    )
+    report = move_user_items(client, settings.identity_table, _keys(settings))
+    assert report.unusable == ["USER#"] and report.left == 0
+    again = move_user_items(client, settings.identity_table, _keys(settings))
+    assert again.unusable == ["USER#"] and again.moved == [] and again.left == 0

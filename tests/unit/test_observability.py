@@ -66,11 +66,12 @@ def test_a_credential_glued_to_word_characters_is_still_found() -> None:
     keys = TokenHasher(b"pepper-pepper-pepper")
     token = generate("ag_live_", keys.owner_key("member@demo"))
     digest = keys.digest(token)
-    ticket = "st_" + "A" * 40 + ".sig"
+    ticket = "st_" + "A" * 40 + "." + "S" * 43  # a whole one: payload and MAC
     for before, after in [("", "_"), ("", "é"), ("x_", "_x"), ("é", "é"), ("ansible_", "_1")]:
         for secret in (token, generate("ag_agent_"), digest, ticket):
             text = f"name {before}{secret}{after} end"
-            assert holds_credential(text), text
+            # A digest is redacted from logs, but is no credential to refuse in a name.
+            assert holds_credential(text) is (secret != digest), text
             assert secret not in scrub(text) and secret[:24] not in scrub(text), text
 
 
@@ -102,3 +103,28 @@ def test_a_token_hidden_by_invisible_characters_or_without_its_prefix_is_found()
     # Ordinary text is left alone, invisible characters between words included.
     for text in ["deploy pipeline", "café", "a\u200bb", "release_2026_12_07", "x" * 200]:
         assert not holds_credential(text) and scrub(text) == text
+
+
+def test_names_that_only_look_like_credentials_are_not_refused() -> None:
+    """What a name may hold (round 3 of the attack found these refused): only a working
+    credential is refused; logs still redact their shapes."""
+    for name in [
+        "release_" + "0123456789abcdef0123456789abcdef01234567",
+        "i18n_docs_internationalization",
+        "first_pipelineForProductionDeployments",
+        "bearer token for grafana",
+        "st_louis-datacenter-backup",
+        "runbook?ticket=OPS-42",
+        "eyJohnDoeWorkstation",
+        "tests_for_something_abcdefghijklmnopqrst",
+        "sha256 of release: " + "ab" * 32,
+    ]:
+        assert not holds_credential(name), name
+
+
+def test_unseen_and_fullwidth_forms_of_a_token_are_found() -> None:
+    token = generate("ag_live_", TokenHasher(b"pepper-pepper-pepper").owner_key("member@demo"))
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c for c in token)
+    for inside in ["\u2028", "\ufff9", "\u1dc0", "\u20d0", "\U0001bca0", "\u200d\u1dc0", "\u0600"]:
+        assert holds_credential(token[:20] + inside + token[20:]), repr(inside)
+    assert holds_credential(fullwidth) and holds_credential(token.replace("1", "\U0001d7cf"))

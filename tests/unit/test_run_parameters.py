@@ -482,4 +482,32 @@ def test_a_token_in_any_run_parameter_is_refused(params: dict, where: str) -> No
     args.update({k: filled(v) for k, v in params.items()})
     with pytest.raises(InvalidInput) as exc:
         validate_run_parameters(**args)
-    assert exc.value.field == where and "API token" in exc.value.detail
+    assert exc.value.field == where and "credential" in exc.value.detail
+
+
+def test_a_jwt_or_stream_ticket_in_a_run_parameter_is_refused_and_ordinary_text_is_not() -> None:
+    """A member's session JWT in `limit` let a viewer read it back and mint a token with it."""
+    from sculptops.domain.run_parameters import validate_run_parameters
+
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtZW1iZXJAZGVtbyJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+    ticket = "st_" + "A" * 60 + "." + "B" * 43
+    header, payload, _ = jwt.split(".")
+    for args, where in [
+        ({"limit": jwt}, "limit"),
+        ({"extra_vars": {"h": f"Authorization: Bearer {jwt}"}}, "extra_vars.h"),
+        ({"extra_vars": {"t": ticket}}, "extra_vars.t"),
+        ({"tags": [header, payload]}, "tags"),
+    ]:
+        full = {"extra_vars": None, "tags": None, "limit": None, **args}
+        with pytest.raises(InvalidInput) as exc:
+            validate_run_parameters(**full)
+        assert exc.value.field == where, args
+    ordinary = {
+        "sha": "0" * 40,
+        "digest": "a3f5" * 16,
+        "note": "bearer of bad news",
+        "city": "st_louis-datacenter-backup",
+        "who": "eyJohnDoeWorkstation",
+        "long": "first_pipelineForProductionDeployments",
+    }
+    validate_run_parameters(ordinary, ["i18n_docs_internationalization"], "web")

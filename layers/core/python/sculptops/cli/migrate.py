@@ -64,6 +64,10 @@ def user_keys(
         )
     for user_id in report.changed:
         err.print(f"not moved: {user_id!r} changed meanwhile; run again", markup=False)
+    for user_id in report.conflicts:
+        err.print(f"not moved: {user_id!r}: its new key holds another user's item", markup=False)
+    for key in report.unusable:
+        err.print(f"left alone: {key!r} names no user", markup=False)
     if report.other_pepper:
         err.print(
             f"not moved: {len(report.other_pepper)} user item(s) keyed under another pepper. "

@@ -48,8 +48,19 @@ def scrub(text: str) -> str:
     return text if cleaned == seen else cleaned  # nothing found: the text as it came
 
 
+# What a caller must never leave where others read it (a name, a run's parameters): a whole
+# credential that works, and nothing else (a name may well hold a git SHA, `bearer`, `st_louis`).
+_SECRETS = [
+    # A JWT: header and payload (base64url JSON, so both start `eyJ`), signature or not.
+    re.compile(r"eyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}"),
+    # A stream ticket (domain.stream_ticket): payload and MAC.
+    re.compile(r"st_[0-9A-Za-z_-]{4,640}\.[0-9A-Za-z_-]{43}"),
+]
+
+
 def holds_credential(text: str) -> bool:
-    """Whether the text holds anything `scrub` would redact: a token value, a JWT (or a piece
-    of one), a digest, a stream ticket, a bearer credential, also behind invisible characters."""
+    """Whether the text holds a working credential: a token value with a valid checksum (any
+    prefix or none, glued to other text, behind unseen characters or in fullwidth forms), a
+    JWT, a stream ticket. Precise, for refusing input (`scrub` redacts more, for logs)."""
     seen = visible(text)
-    return any(pattern.search(seen) for pattern in _PATTERNS) or bool(token_spans(seen))
+    return bool(token_spans(seen)) or any(p.search(seen) for p in _SECRETS)

@@ -17,10 +17,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from sculptops.domain import token_format
 from sculptops.domain.catalog import validate_vars
 from sculptops.domain.errors import InvalidInput
 from sculptops.domain.executions import validate_limit, validate_tags
+from sculptops.domain.redaction import holds_credential
 
 # ansible-core 2.19 `ansible.vars.reserved.get_reserved_names()`: play, role, block and task
 # keywords plus the template engine's globals. Ansible itself warns when a variable uses one.
@@ -164,11 +164,12 @@ def validate_extra_vars(value: Any) -> dict[str, Any]:
 
 def _no_token(where: str, text: str) -> None:
     """A run's parameters are shown to every viewer of the tenant and in its log."""
-    if token_format.contains_token(text):
+    if holds_credential(text):
         raise InvalidInput(
             where,
-            "holds a SculptOps API token: a run's parameters are shown to every viewer of "
-            "the tenant and in its log; keep secrets on the agent host (e.g. Ansible Vault)",
+            "holds a credential (a SculptOps API token, a sign-in JWT or a stream ticket): a "
+            "run's parameters are shown to every viewer of the tenant and in its log; keep "
+            "secrets on the agent host (e.g. Ansible Vault)",
         )
 
 
@@ -202,6 +203,8 @@ def validate_run_parameters(
     )
     for i, tag in enumerate(checked[1]):
         _no_token(f"tags.{i}", tag)
+    for glue in (".", ""):
+        _no_token("tags", glue.join(checked[1]))  # nor in pieces, one tag each
     if checked[2] is not None:
         _no_token("limit", checked[2])
     return checked

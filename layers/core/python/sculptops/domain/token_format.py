@@ -94,21 +94,33 @@ def is_well_formed(value: str, prefix: str) -> bool:
 # Where a body may start: right after an underscore (a prefix's last character, whatever
 # precedes it) or where a run of base62 characters starts (a body pasted without its prefix).
 _BODY_START = re.compile(rf"(?:(?<=_)|(?<![0-9A-Za-z]))(?=[0-9A-Za-z]{{{SHORT_BODY}}})")
-# Invisible characters (format, combining, variation selectors, fillers) inside a run of word
-# characters: dropped before looking, so that a soft hyphen or a zero-width joiner does not hide
-# a token from a reader that ignores them (a browser, a copy and paste).
-_HIDDEN_INSIDE = re.compile(
-    "(?<=[0-9A-Za-z_])"
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
-    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\u0300-\u036f"
-    "\U000e0000-\U000e007f]+"
-    "(?=[0-9A-Za-z_])"
-)
+# Characters a reader does not see, or reads as another (fullwidth, mathematical digits), met
+# between word characters: dropped or folded (NFKC) before looking, so that a soft hyphen, a
+# zero-width joiner, a combining mark or a fullwidth digit does not hide a token from the check
+# while a browser or a copy and paste would show it whole.
+_NON_ASCII_INSIDE = re.compile(r"(?<=[0-9A-Za-z_])[^\x00-\x7f]+(?=[0-9A-Za-z_])")
+_UNSEEN = frozenset({"Cf", "Mn", "Me", "Zs", "Zl", "Zp", "Cc", "Co", "Cn"})
+
+
+def _dropped(match: re.Match[str]) -> str:
+    import unicodedata
+
+    run = match.group()
+    return "" if all(unicodedata.category(ch) in _UNSEEN for ch in run) else run
 
 
 def visible(text: str) -> str:
-    """The text without invisible characters between word characters (see `_HIDDEN_INSIDE`)."""
-    return _HIDDEN_INSIDE.sub("", text)
+    """The text as a reader would copy a token out of it: folded by NFKC where that changes
+    anything, and without unseen characters between word characters. For looking only: what
+    is stored or shown stays as it came."""
+    if not text.isascii():
+        import unicodedata
+
+        # Unseen characters first (NFKC would compose a letter and a combining mark into one),
+        # then the folding, then what the folding left unseen.
+        text = _NON_ASCII_INSIDE.sub(_dropped, text)
+        text = _NON_ASCII_INSIDE.sub(_dropped, unicodedata.normalize("NFKC", text))
+    return text
 
 
 def token_spans(text: str) -> list[tuple[int, int]]:

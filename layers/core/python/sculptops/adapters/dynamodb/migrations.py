@@ -45,10 +45,14 @@ class MoveReport:
     # Keyed under another pepper, not moved: a change of pepper (`pepper_changed`), or the
     # pepper given is not the stage's, which would move every user out of its functions' reach.
     other_pepper: list[str] = field(default_factory=list)
+    # The new key holds another user's item (only with a chosen id and the pepper): left alone
+    # for an operator, never merged.
+    conflicts: list[str] = field(default_factory=list)
+    unusable: list[str] = field(default_factory=list)  # keys with no user id: left alone
 
     @property
     def left(self) -> int:
-        return len(self.changed) + len(self.other_pepper)
+        return len(self.changed) + len(self.other_pepper) + len(self.conflicts)
 
 
 def user_items(client: Any, table: str) -> Iterator[Item]:
@@ -71,8 +75,9 @@ def user_items(client: Any, table: str) -> Iterator[Item]:
 
 def user_id_of(item: Item) -> str:
     """The item's user id: its `user_id`, or (written before it was kept) its key's rest."""
-    user_id = item.get("user_id", {}).get("S")
-    return str(user_id) if user_id else item["pk"]["S"][len(PREFIX) :]
+    if "user_id" in item:
+        return str(item["user_id"].get("S") or "")
+    return str(item["pk"]["S"])[len(PREFIX) :]
 
 
 def _as_read(item: Item) -> dict[str, Any]:
@@ -100,6 +105,9 @@ def _as_read(item: Item) -> dict[str, Any]:
 def merged(old: Item, new: Item) -> Item:
     """One user item from the old-keyed one and the one already under the new key."""
     out = {**old, **new}
+    for name in ("email", "name", "active_tenant"):  # an empty value does not replace one
+        if not new.get(name, {}).get("S") and old.get(name, {}).get("S"):
+            out[name] = old[name]
     roles = {**old.get("memberships", {}).get("M", {}), **new.get("memberships", {}).get("M", {})}
     out["memberships"] = {"M": roles}
     watermarks = [
@@ -125,6 +133,9 @@ def move_user_items(
     report = MoveReport()
     for item in user_items(client, table):
         user_id = user_id_of(item)
+        if not user_id:
+            report.unusable.append(item["pk"]["S"])
+            continue
         new_pk = user_pk(keys, user_id)
         if item["pk"]["S"] == new_pk:
             continue
@@ -133,6 +144,9 @@ def move_user_items(
             continue
         new_key = {"pk": {"S": new_pk}, "sk": {"S": USER_SK}}
         there = client.get_item(TableName=table, Key=new_key, ConsistentRead=True).get("Item")
+        if there is not None and user_id_of(there) != user_id and "user_id" in there:
+            report.conflicts.append(user_id)
+            continue
         if dry_run:
             (report.merged if there else report.moved).append(user_id)
             continue
