@@ -58,7 +58,7 @@ class Sends:
 
     def __init__(self, authenticator: Authenticator) -> None:
         self.ops: Counter[str] = Counter()
-        self._events = authenticator._reads.client.meta.events  # type: ignore[union-attr]
+        self._events = authenticator._lookup._reads.client.meta.events  # type: ignore[union-attr]
 
     def _on(self, event_name: str, **_: Any) -> None:
         self.ops[event_name.rsplit(".", 1)[-1]] += 1
@@ -283,7 +283,7 @@ def test_a_refusal_that_is_the_deployments_fault_is_503_never_401(
     """A missing grant or table would otherwise tell every caller that its credential is bad."""
     admin = _caller(real, "admin@demo", "demo")
     token = real.tokens.create(admin, NewToken(name="refused")).value
-    lean._reads._client = _Refusing(code)  # type: ignore[union-attr]
+    lean._lookup._reads._client = _Refusing(code)  # type: ignore[union-attr]
     for event in (_event(token, "demo"), _event(token, None)):
         with pytest.raises(AuthorizerUnavailable):
             authorize(lean, event)

@@ -247,6 +247,19 @@ def test_merging_keeps_a_name_and_never_merges_another_users_item(real: Containe
     admin = real.identity_store.get_user("admin@demo")
     assert admin is not None and set(admin.memberships) == {"demo"}
     assert _item(client, settings, {"pk": {"S": "USER#attacker@x"}, "sk": {"S": "USER"}})
+    # An old-form item there instead (no user_id: a user whose id is that very key): never
+    # merged; each ends under its own key, whichever the scan meets first.
+    client.delete_item(TableName=settings.identity_table, Key=_key(settings, "attacker@x"))
+    other_id = _key(settings, "attacker@x")["pk"]["S"][len("USER#") :]
+    legacy_there = {**_key(settings, "attacker@x"), "email": {"S": "someone@else"}}
+    client.put_item(TableName=settings.identity_table, Item=legacy_there)
+    for _ in range(2):
+        again = move_user_items(client, settings.identity_table, keys)
+        assert again.merged == [] and "admin@demo" not in again.moved
+    mine = _item(client, settings, _key(settings, "attacker@x"))
+    theirs = _item(client, settings, _key(settings, other_id))
+    assert mine is not None and mine["email"] == {"S": "attacker@x"}
+    assert theirs is not None and theirs["email"] == {"S": "someone@else"}
 
 
 def test_a_key_naming_no_user_is_left_alone(real: Container) -> None:

@@ -42,7 +42,7 @@ module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 watched = json.loads(sys.argv[2])
 at_init = sorted(m for m in watched if m in sys.modules)
-client_made = getattr(getattr(module._authenticator, "_reads", None), "_client", None) is not None
+client_made = getattr(getattr(module._authenticator._lookup, "_reads", None), "_client", None) is not None
 import gc
 gc_after_init = {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}
 event = {"resource": "/api/v1/{tenant_id}/me", "path": "/api/v1/demo/me",

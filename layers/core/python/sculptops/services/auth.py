@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,6 @@ from sculptops.domain.identity import (
     CredentialKind,
     Principal,
     RequestOrigin,
-    Tenant,
     User,
     is_valid_slug,
 )
@@ -26,8 +24,8 @@ from sculptops.domain.presented import looks_like_jwt
 from sculptops.domain.roles import Role
 from sculptops.domain.rotation import UseState, clean_ip, power_ends, use_state
 from sculptops.domain.stream_ticket import StreamTicket, derive_key
-from sculptops.domain.tokens import StoredToken
 from sculptops.observability import scrub
+from sculptops.services.credential_lookup import CredentialLookup, TenantRead
 from sculptops.services.stream_access import StreamAccess
 from sculptops.services.token_use import TokenUse
 
@@ -58,24 +56,6 @@ class AuthConfig:
         return cls(token_prefix, agent_prefix, derive_key(pepper) if pepper else None)
 
 
-@dataclass(frozen=True)
-class TenantRead:
-    """The request's tenant as read together with the token (one request): `tenant` is None
-    when no such tenant exists. `act_in` uses it for that slug instead of reading again."""
-
-    slug: str
-    tenant: Tenant | None
-
-
-@dataclass(frozen=True)
-class OwnerRead:
-    """The user item under the owner key a token value carries, read with the token: `user` is
-    None when there is none. Trusted only for a token whose stored owner has that key."""
-
-    key: str
-    user: User | None
-
-
 class Authenticator:
     """Turns a credential into a Principal, and a Principal plus a tenant into a Caller."""
 
@@ -92,9 +72,8 @@ class Authenticator:
         reads: CredentialReader | None = None,
     ) -> None:
         self._config = config
-        # Reads the token, its owner and the request's tenant in one request; None: one after
-        # the other.
-        self._reads = reads
+        # The token, its owner and the request's tenant: in one request with `reads`.
+        self._lookup = CredentialLookup(tokens, identities, hasher, reads)
         self._tokens = tokens
         self._identities = identities
         self._hasher = hasher
@@ -149,28 +128,6 @@ class Authenticator:
             return self._access_token(credential), None
         raise NotAuthenticated("malformed")
 
-    def _read(
-        self, digest: str, key: str | None, slug: str | None
-    ) -> tuple[StoredToken | None, OwnerRead | None, TenantRead | None]:
-        if self._reads is None or (key is None and slug is None):
-            return self._tokens.get(digest), None, None
-        stored, user, tenant = self._reads.token_owner_tenant(digest, key, slug)
-        return (
-            stored,
-            OwnerRead(key, user) if key is not None else None,
-            TenantRead(slug, tenant) if slug is not None else None,
-        )
-
-    def _owner(self, stored: StoredToken, key: str | None, read: OwnerRead | None) -> User:
-        """The token's owner: the user read with it when the value carried the owner key (which
-        must be the stored owner's), else read now by the stored owner's id."""
-        if key is not None and not hmac.compare_digest(key, self._hasher.owner_key(stored.owner)):
-            raise NotAuthenticated("unknown")  # a value whose owner key is not its owner's
-        user = read.user if read is not None else self._identities.get_user(stored.owner)
-        if user is None or user.id != stored.owner:
-            raise NotAuthenticated("unknown-user")
-        return user
-
     def _token(
         self,
         value: str,
@@ -185,7 +142,7 @@ class Authenticator:
             raise NotAuthenticated("malformed")
         digest = self._hasher.digest(value)
         key = parsed.owner_key if kind is CredentialKind.TOKEN else None
-        stored, owner_read, tenant_read = self._read(digest, key, slug)
+        stored, owner_read, tenant_read = self._lookup.read(digest, key, slug)
         if stored is None or not self._hasher.same(stored.digest, digest):
             raise NotAuthenticated("unknown")
         if stored.kind != kind:
@@ -195,7 +152,7 @@ class Authenticator:
             raise NotAuthenticated("expired")
         user = None
         if kind is CredentialKind.TOKEN:
-            user = self._owner(stored, key, owner_read)
+            user = self._lookup.owner(stored, key, owner_read)
             revoked_before = user.tokens_revoked_before
             if revoked_before is not None and stored.created_at <= revoked_before:
                 raise NotAuthenticated("revoked")

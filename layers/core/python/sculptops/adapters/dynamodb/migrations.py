@@ -144,8 +144,8 @@ def move_user_items(
             continue
         new_key = {"pk": {"S": new_pk}, "sk": {"S": USER_SK}}
         there = client.get_item(TableName=table, Key=new_key, ConsistentRead=True).get("Item")
-        if there is not None and user_id_of(there) != user_id and "user_id" in there:
-            report.conflicts.append(user_id)
+        if there is not None and user_id_of(there) != user_id:
+            report.conflicts.append(user_id)  # another user's item, whatever its form
             continue
         if dry_run:
             (report.merged if there else report.moved).append(user_id)
