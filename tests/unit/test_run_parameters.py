@@ -490,7 +490,7 @@ def test_a_jwt_or_stream_ticket_in_a_run_parameter_is_refused_and_ordinary_text_
     from sculptops.domain.run_parameters import validate_run_parameters
 
     jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtZW1iZXJAZGVtbyJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
-    ticket = "st_" + "A" * 60 + "." + "B" * 43
+    ticket = "st_WyJ" + "A" * 60 + "." + "B" * 43
     header, payload, _ = jwt.split(".")
     for args, where in [
         ({"limit": jwt}, "limit"),

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from sculptops.cli.options import console, err
+from sculptops.observability import escape_controls
 
 app = typer.Typer(
     name="migrate", help="Move a stage's stored items after a key change.", no_args_is_help=True
@@ -55,10 +56,10 @@ def user_keys(
     console.print(f"{settings.identity_table}: {verb} {moved} user item(s)")
     for user_id in report.moved:
         if dry_run:
-            console.print(f"  {user_id}", markup=False, highlight=False)
+            console.print(f"  {escape_controls(user_id)}", markup=False, highlight=False)
     for user_id in report.merged:
         console.print(
-            f"  {user_id} (merged with the item already under its new key)",
+            f"  {escape_controls(user_id)} (merged with the item already under its new key)",
             markup=False,
             highlight=False,
         )

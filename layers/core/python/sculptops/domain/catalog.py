@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sculptops.domain.errors import InvalidInput
+from sculptops.domain.redaction import CREDENTIAL_REFUSED, credential_at, holds_credential
 
 PLAYBOOK_MAX_BYTES = 256 * 1024
 NAME_MAX = 100
@@ -55,6 +56,8 @@ def validate_name(name: str, field_name: str = "name") -> str:
     clean = name.strip()
     if not 1 <= len(clean) <= NAME_MAX:
         raise InvalidInput(field_name, f"must be 1 to {NAME_MAX} characters")
+    if holds_credential(clean):
+        raise InvalidInput(field_name, CREDENTIAL_REFUSED)
     return clean
 
 
@@ -62,6 +65,8 @@ def validate_playbook(content: str) -> list[dict[str, Any]]:
     """Parse playbook YAML safely: a non-empty list of plays, each a mapping with `hosts`."""
     if len(content.encode("utf-8")) > PLAYBOOK_MAX_BYTES:
         raise InvalidInput("content", f"is larger than {PLAYBOOK_MAX_BYTES // 1024} KiB")
+    if holds_credential(content):  # a token pasted into a task: every viewer reads playbooks
+        raise InvalidInput("content", CREDENTIAL_REFUSED)
     import yaml  # here, not at import: the authorizer never parses playbooks
 
     try:
@@ -141,6 +146,9 @@ def validate_vars(value: Any, field_name: str) -> dict[str, Any]:
         raise InvalidInput(field_name, f"is larger than {VARS_MAX_BYTES // 1024} KiB")
     if b"\\u0000" in encoded.replace(b"\\\\", b""):
         raise InvalidInput(field_name, "must not contain NUL (\\u0000)")
+    found = credential_at(value, field_name)
+    if found is not None:
+        raise InvalidInput(found, CREDENTIAL_REFUSED)
     return value
 
 

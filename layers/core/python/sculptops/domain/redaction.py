@@ -6,6 +6,7 @@ agent kept in an audit event) and so does the logging filter (sculptops.observab
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sculptops.domain.token_format import token_spans, visible
 
@@ -48,19 +49,79 @@ def scrub(text: str) -> str:
     return text if cleaned == seen else cleaned  # nothing found: the text as it came
 
 
-# What a caller must never leave where others read it (a name, a run's parameters): a whole
-# credential that works, and nothing else (a name may well hold a git SHA, `bearer`, `st_louis`).
+# What a caller must never leave where others read it (a name, a run's parameters, a playbook):
+# a whole credential that works, and nothing else (a name may well hold a git SHA, `bearer`,
+# `st_louis`). A JWT starts only where a run of its characters starts, so that a search takes
+# linear time (from every `eyJ` of a long run it would take quadratic time).
 _SECRETS = [
     # A JWT: header and payload (base64url JSON, so both start `eyJ`), signature or not.
-    re.compile(r"eyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}"),
-    # A stream ticket (domain.stream_ticket): payload and MAC.
-    re.compile(r"st_[0-9A-Za-z_-]{4,640}\.[0-9A-Za-z_-]{43}"),
+    re.compile(
+        r"(?<![0-9A-Za-z_-])eyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*)?"
+    ),
+    # A stream ticket (domain.stream_ticket): `st_` + base64url JSON list (`WyJ`) + `.` + MAC,
+    # glued to anything on either side (its start is specific enough, its MAC 43 characters).
+    re.compile(r"st_WyJ[0-9A-Za-z_-]{1,640}\.[0-9A-Za-z_-]{43}"),
 ]
+# A line break inside a word, as a hard wrap or a quoted-printable soft break (`=`) leaves it.
+_WRAPPED = re.compile(r"(?<=[0-9A-Za-z_.-])[ \t]*=?\r?\n[ \t]*(?=[0-9A-Za-z_.-])")
+
+CREDENTIAL_REFUSED = (
+    "holds a credential (a SculptOps API token, a sign-in JWT or a stream ticket): every viewer "
+    "of the tenant can read it; keep secrets on the agent host (e.g. Ansible Vault)"
+)
+
+
+def _views(text: str) -> list[str]:
+    """The text as it came, as a reader sees it (token_format.visible), and unwrapped."""
+    seen = visible(text)
+    views = [text] if seen == text else [text, seen]
+    if "\n" in seen:
+        views.append(_WRAPPED.sub("", seen))
+    return views
 
 
 def holds_credential(text: str) -> bool:
     """Whether the text holds a working credential: a token value with a valid checksum (any
-    prefix or none, glued to other text, behind unseen characters or in fullwidth forms), a
-    JWT, a stream ticket. Precise, for refusing input (`scrub` redacts more, for logs)."""
-    seen = visible(text)
-    return bool(token_spans(seen)) or any(p.search(seen) for p in _SECRETS)
+    prefix or none, glued to other text, behind unseen characters, in fullwidth forms, or
+    hard-wrapped), a JWT, a stream ticket. Precise, for refusing input (`scrub` redacts more,
+    for logs)."""
+    return any(token_spans(view) or any(p.search(view) for p in _SECRETS) for view in _views(text))
+
+
+def credential_at(value: Any, where: str) -> str | None:
+    """Where in a JSON value (keys included) a string holds a credential: `where.key.0`; None
+    when nowhere."""
+    if isinstance(value, str):
+        return where if holds_credential(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = credential_at(str(key), f"{where}.{key}") or credential_at(
+                item, f"{where}.{key}"
+            )
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = credential_at(item, f"{where}.{i}")
+            if found:
+                return found
+    return None
+
+
+def redact_credentials(text: str) -> str:
+    """The text with each working credential replaced by `[REDACTED]` and nothing else touched
+    (a run's log: Ansible prints what a task was given; a checksum or `Bearer` stays)."""
+    spans = token_spans(text)
+    for pattern in _SECRETS:
+        spans += [m.span() for m in pattern.finditer(text)]
+    out, end = [], 0
+    for start, stop in sorted(spans):
+        if start >= end:
+            out.append(text[end:start] + "[REDACTED]")
+            end = stop
+        else:
+            end = max(end, stop)
+    redacted = "".join(out) + text[end:]
+    if redacted == text and holds_credential(text):
+        return "[REDACTED]"  # one only unseen characters or a wrap disguise: the whole line
+    return redacted

@@ -14,13 +14,12 @@ ansible-core's own so that they cannot drift.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from sculptops.domain.catalog import validate_vars
 from sculptops.domain.errors import InvalidInput
 from sculptops.domain.executions import validate_limit, validate_tags
-from sculptops.domain.redaction import holds_credential
+from sculptops.domain.redaction import CREDENTIAL_REFUSED, holds_credential
 
 # ansible-core 2.19 `ansible.vars.reserved.get_reserved_names()`: play, role, block and task
 # keywords plus the template engine's globals. Ansible itself warns when a variable uses one.
@@ -157,33 +156,13 @@ def validate_extra_vars(value: Any) -> dict[str, Any]:
                 "is a name Ansible reserves (its connection, become, shell and interpreter "
                 "variables, play keywords, magic variables); a run's variables cannot set it",
             )
-    for where, text in _strings(checked, "extra_vars"):
-        _no_token(where, text)
-    return checked
+    return checked  # validate_vars refused any credential in it, naming where
 
 
 def _no_token(where: str, text: str) -> None:
     """A run's parameters are shown to every viewer of the tenant and in its log."""
     if holds_credential(text):
-        raise InvalidInput(
-            where,
-            "holds a credential (a SculptOps API token, a sign-in JWT or a stream ticket): a "
-            "run's parameters are shown to every viewer of the tenant and in its log; keep "
-            "secrets on the agent host (e.g. Ansible Vault)",
-        )
-
-
-def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
-    """Every string in a JSON value, keys included, with the path that names it."""
-    if isinstance(value, str):
-        yield where, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield f"{where}.{key}", str(key)
-            yield from _strings(item, f"{where}.{key}")
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _strings(item, f"{where}.{i}")
+        raise InvalidInput(where, CREDENTIAL_REFUSED)
 
 
 def validate_run_parameters(

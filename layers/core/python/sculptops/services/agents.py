@@ -15,6 +15,7 @@ from sculptops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sculptops.domain.executions import Execution, Status, status_for_exit
 from sculptops.domain.identity import Caller, CredentialKind
 from sculptops.domain.logs import BATCH_MAX_LINES, Level, LogLine, clip
+from sculptops.domain.redaction import CREDENTIAL_REFUSED, holds_credential, redact_credentials
 from sculptops.domain.roles import Role
 from sculptops.domain.tokens import StoredToken
 from sculptops.ports import AgentStore, CatalogStore, Clock, ExecutionStore, LogStore, TokenStore
@@ -90,6 +91,8 @@ class AgentService:
         clean = name.strip()
         if not 1 <= len(clean) <= 100:
             raise InvalidInput("name", "must be 1 to 100 characters")
+        if holds_credential(clean):  # every viewer lists the agents
+            raise InvalidInput("name", CREDENTIAL_REFUSED)
         now = self._clock.now()
         agent_id = ids.sortable_id("agt", int(now.timestamp() * 1000))
         value = token_format.generate(self._prefix)
@@ -196,7 +199,9 @@ class AgentService:
                 seq=first_seq + i,
                 ts=_utc(raw.ts, i) if raw.ts is not None else now,
                 level=raw.level or Level.INFO,
-                line=clip(raw.line),
+                # Ansible prints what a task was given: a credential in it is masked, as CI
+                # systems mask secrets in their logs (every viewer reads a run's log).
+                line=redact_credentials(clip(raw.line)),
             )
             for i, raw in enumerate(lines)
         ]
