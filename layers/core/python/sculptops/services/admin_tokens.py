@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sculptops.domain import ids
+from sculptops.domain.admission import is_blocked, lineage
 from sculptops.domain.errors import InvalidInput, NotFound
 from sculptops.domain.governance import (
     AuditEvent,
@@ -21,8 +22,6 @@ from sculptops.domain.governance import (
     TenantToken,
     TenantTokenPage,
     TokenState,
-    is_blocked,
-    lineage,
     new_event,
     state_of,
 )

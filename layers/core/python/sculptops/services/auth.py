@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sculptops.domain import token_format
+from sculptops.domain.admission import check_token_in, lineage
 from sculptops.domain.errors import Forbidden, NotAuthenticated
-from sculptops.domain.governance import check_token_in, lineage
 from sculptops.domain.identity import (
     ACTIVE,
     Caller,
@@ -270,7 +270,7 @@ class Authenticator:
         expires_at: datetime | None,
         read: TenantRead | None = None,
     ) -> None:
-        """Whether a personal token may act in the tenant now (domain.governance.check_token_in:
+        """Whether a personal token may act in the tenant now (domain.admission.check_token_in:
         not revoked there by its admins, within its lifetime policy, admins only if so set),
         for the token itself and for a stream ticket it asked for alike. The tenant is read by
         key, strongly consistent; agent tokens and JWTs are outside the policy."""

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sculptops.domain.admission import lineage
 from sculptops.domain.errors import Forbidden, NotAuthenticated, Unavailable
-from sculptops.domain.governance import lineage
 from sculptops.domain.identity import ACTIVE, Caller, CredentialKind, Principal
 from sculptops.domain.roles import Role
 from sculptops.domain.rotation import UseState, use_state

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from sculptops.domain import ids
 from sculptops.domain.errors import Unavailable
-from sculptops.domain.governance import Actor, AuditEvent, AuditType, Notification
 from sculptops.domain.identity import RequestOrigin, User
 from sculptops.domain.rotation import family_members, touch_due, with_ip
 from sculptops.domain.tokens import StoredToken, descendants
 
 if TYPE_CHECKING:  # annotations only: the authorizer imports this on its cold start
+    from sculptops.domain.governance import AuditEvent, Notification
     from sculptops.ports import TokenLedger, TokenStore
 
 log = logging.getLogger(__name__)
@@ -152,6 +152,9 @@ class TokenUse:
         }
         if token.family_id != reused.family_id:
             details["minted_by"] = token.created_by
+        # Here, not at import: the authorizer loads governance's records only for a reuse.
+        from sculptops.domain.governance import Actor, AuditEvent, AuditType
+
         return AuditEvent(
             id=ids.sortable_id("evt", int(now.timestamp() * 1000)),
             tenant=tenant,
@@ -168,6 +171,8 @@ class TokenUse:
 
     @staticmethod
     def _notice(reused: StoredToken, now: datetime) -> Notification:
+        from sculptops.domain.governance import AuditType, Notification
+
         return Notification(
             id=ids.sortable_id("ntf", int(now.timestamp() * 1000)),
             user_id=reused.owner,
