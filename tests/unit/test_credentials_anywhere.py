@@ -92,3 +92,43 @@ def test_looking_takes_linear_time() -> None:
         return best
 
     assert took(64_000) / took(16_000) < 8
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        'fatal: [web1]: FAILED! => {"stdout": "token issued:\\\\n{J}"}',  # Ansible's JSON \n
+        "x\t{J}",
+        "uri: https://api/cb?auth=Bearer%20{J}",
+        "...?next=%2Fapp%3Fid_token%3D{J}",
+        "--id-token-{J}",
+        "TOKEN_{J}",
+    ],
+)
+def test_a_jwt_glued_to_what_precedes_it_is_masked_and_refused(line: str) -> None:
+    """Round 5: a JWT after a letter, digit, `_` or `-` (as Ansible prints a registered stdout)
+    was stored whole in a run's log."""
+    text = line.replace("{J}", JWT)
+    assert holds_credential(text)
+    masked = redact_credentials(text)
+    assert JWT[:30] not in masked and JWT.split(".")[1][:20] not in masked, masked
+
+
+def test_a_line_with_one_credential_masked_keeps_no_hidden_one() -> None:
+    hidden = TOKEN[:20] + "\u200b" + TOKEN[20:]
+    assert redact_credentials(f"A={TOKEN} B={hidden}") == "[REDACTED]"
+
+
+def test_a_token_cut_by_the_line_limit_is_not_left_to_be_completed() -> None:
+    """Round 5: a cut inside a token's checksum left prefix + 52 characters, enough to rebuild
+    it (CRC32 is public)."""
+    from sculptops.domain.logs import LINE_MAX_CHARS, TRUNCATED, clip
+
+    for keep in range(len(TOKEN) - 20, len(TOKEN)):
+        pad = "x " * ((LINE_MAX_CHARS - len(TRUNCATED) - keep) // 2)
+        pad += " " * (LINE_MAX_CHARS - len(TRUNCATED) - keep - len(pad))
+        line = pad + TOKEN + " more " * 50
+        cut = clip(redact_credentials(line))
+        assert TOKEN[8:30] not in cut and cut.endswith(TRUNCATED), keep
+        raw_cut = clip(line)  # clipped alone (what an old agent sends): the run at the cut goes
+        assert TOKEN[8:30] not in raw_cut, keep

@@ -18,6 +18,7 @@ import httpx
 from sculptops import __version__
 from sculptops.agent.retry import CLAIM, ONCE, REPORT, RetryPolicy, retry_after
 from sculptops.domain.logs import classify, clip
+from sculptops.domain.redaction import redact_credentials
 
 log = logging.getLogger("sculptops.agent")
 
@@ -47,7 +48,9 @@ class ClaimFailed(Exception):
 def log_line(text: str, level: str | None) -> dict[str, Any]:
     """One line as the logs route takes it; the level is classified when not given."""
     return {
-        "line": clip(text),  # the server would clip it too; this keeps batches small
+        # Masked here already (a credential never leaves the host), then clipped: the server
+        # does both too; this keeps batches small.
+        "line": clip(redact_credentials(text)),
         "level": level or classify(text).value,
         "ts": datetime.now(UTC).isoformat(),
     }

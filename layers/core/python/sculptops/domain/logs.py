@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -33,11 +34,18 @@ class LogLine:
     line: str
 
 
+# A run of word characters that the cut may have made from a credential: a token cut inside
+# its checksum can be completed by anyone (CRC32 is public), so a long run at the cut goes too.
+_CUT_RUN = re.compile(r"[0-9A-Za-z_]{20,}$")
+
+
 def clip(line: str) -> str:
-    """Very long lines are truncated with a marker, never dropped."""
+    """Very long lines are truncated with a marker, never dropped. Mask credentials first
+    (domain.redaction.redact_credentials): what is cut is no longer one."""
     if len(line) <= LINE_MAX_CHARS:
         return line
-    return line[: LINE_MAX_CHARS - len(TRUNCATED)] + TRUNCATED
+    kept = line[: LINE_MAX_CHARS - len(TRUNCATED)]
+    return _CUT_RUN.sub("", kept) + TRUNCATED
 
 
 def classify(line: str) -> Level:

@@ -51,13 +51,8 @@ def scrub(text: str) -> str:
 
 # What a caller must never leave where others read it (a name, a run's parameters, a playbook):
 # a whole credential that works, and nothing else (a name may well hold a git SHA, `bearer`,
-# `st_louis`). A JWT starts only where a run of its characters starts, so that a search takes
-# linear time (from every `eyJ` of a long run it would take quadratic time).
+# `st_louis`). JWTs: `_jwt_spans`.
 _SECRETS = [
-    # A JWT: header and payload (base64url JSON, so both start `eyJ`), signature or not.
-    re.compile(
-        r"(?<![0-9A-Za-z_-])eyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*)?"
-    ),
     # A stream ticket (domain.stream_ticket): `st_` + base64url JSON list (`WyJ`) + `.` + MAC,
     # glued to anything on either side (its start is specific enough, its MAC 43 characters).
     re.compile(r"st_WyJ[0-9A-Za-z_-]{1,640}\.[0-9A-Za-z_-]{43}"),
@@ -69,6 +64,31 @@ CREDENTIAL_REFUSED = (
     "holds a credential (a SculptOps API token, a sign-in JWT or a stream ticket): every viewer "
     "of the tenant can read it; keep secrets on the agent host (e.g. Ansible Vault)"
 )
+
+
+# A JWT's payload and signature, found from the `.eyJ` between header and payload: each match
+# consumes what it covers, so the search takes linear time whatever the text (looking from
+# every `eyJ` of a long run would take quadratic time), and a JWT glued to what precedes it
+# (`\\n<JWT>` in Ansible's JSON, `%20<JWT>`, `TOKEN_<JWT>`) is found as well.
+_JWT_TAIL = re.compile(r"\.eyJ[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*)?")
+_B64URL = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-")
+
+
+def _jwt_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` holds a JWT (header and payload, signature or not): the header is the last
+    `eyJ` with at least 8 base64url characters between it and the dot, in the run before it."""
+    spans: list[tuple[int, int]] = []
+    floor = 0  # a header never reaches back into a span already found
+    for match in _JWT_TAIL.finditer(text):
+        dot = match.start()
+        start = dot
+        while start > floor and text[start - 1] in _B64URL:
+            start -= 1
+        header = text.rfind("eyJ", start, dot - 8)
+        if header != -1:
+            spans.append((header, match.end()))
+        floor = match.end()
+    return spans
 
 
 def _views(text: str) -> list[str]:
@@ -85,7 +105,10 @@ def holds_credential(text: str) -> bool:
     prefix or none, glued to other text, behind unseen characters, in fullwidth forms, or
     hard-wrapped), a JWT, a stream ticket. Precise, for refusing input (`scrub` redacts more,
     for logs)."""
-    return any(token_spans(view) or any(p.search(view) for p in _SECRETS) for view in _views(text))
+    return any(
+        token_spans(view) or _jwt_spans(view) or any(p.search(view) for p in _SECRETS)
+        for view in _views(text)
+    )
 
 
 def credential_at(value: Any, where: str) -> str | None:
@@ -111,7 +134,7 @@ def credential_at(value: Any, where: str) -> str | None:
 def redact_credentials(text: str) -> str:
     """The text with each working credential replaced by `[REDACTED]` and nothing else touched
     (a run's log: Ansible prints what a task was given; a checksum or `Bearer` stays)."""
-    spans = token_spans(text)
+    spans = token_spans(text) + _jwt_spans(text)
     for pattern in _SECRETS:
         spans += [m.span() for m in pattern.finditer(text)]
     out, end = [], 0
@@ -122,6 +145,6 @@ def redact_credentials(text: str) -> str:
         else:
             end = max(end, stop)
     redacted = "".join(out) + text[end:]
-    if redacted == text and holds_credential(text):
+    if holds_credential(redacted):
         return "[REDACTED]"  # one only unseen characters or a wrap disguise: the whole line
     return redacted

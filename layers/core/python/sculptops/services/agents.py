@@ -201,7 +201,7 @@ class AgentService:
                 level=raw.level or Level.INFO,
                 # Ansible prints what a task was given: a credential in it is masked, as CI
                 # systems mask secrets in their logs (every viewer reads a run's log).
-                line=redact_credentials(clip(raw.line)),
+                line=clip(redact_credentials(raw.line)),
             )
             for i, raw in enumerate(lines)
         ]
