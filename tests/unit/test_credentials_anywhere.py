@@ -132,3 +132,35 @@ def test_a_token_cut_by_the_line_limit_is_not_left_to_be_completed() -> None:
         assert TOKEN[8:30] not in cut and cut.endswith(TRUNCATED), keep
         raw_cut = clip(line)  # clipped alone (what an old agent sends): the run at the cut goes
         assert TOKEN[8:30] not in raw_cut, keep
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "using token.{J}",
+        "file.txt.{J}",
+        "{J}{J}",
+        "{J}.{J}",
+        "foo.{J}",
+        "{J}",
+    ],
+)
+def test_a_jwt_after_a_dot_or_glued_to_another_is_masked(line: str) -> None:
+    """Round 6: the dot before a header was taken for the one before the payload (a JWT after
+    `token.` went through), and the second of two glued JWTs stayed readable."""
+    text = line.replace("{J}", JWT)
+    assert holds_credential(text)
+    masked = redact_credentials(text)
+    _header, payload, signature = JWT.split(".")
+    assert payload[:20] not in masked and signature not in masked, masked
+    assert masked.count("[REDACTED]") >= 1
+
+
+def test_ordinary_dotted_text_and_base64_stay() -> None:
+    for text in [
+        "x.eyJohnsonFamilyTrust someone.eyJosephine1",
+        "session=eyJhbGc.Zb12345678.sig",  # a payload that is no JSON object
+        "a.b.c.d.e.f",
+        ".eyJ12345678",
+    ]:
+        assert redact_credentials(text) == text and not holds_credential(text), text

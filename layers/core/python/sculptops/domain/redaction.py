@@ -66,28 +66,41 @@ CREDENTIAL_REFUSED = (
 )
 
 
-# A JWT's payload and signature, found from the `.eyJ` between header and payload: each match
-# consumes what it covers, so the search takes linear time whatever the text (looking from
-# every `eyJ` of a long run would take quadratic time), and a JWT glued to what precedes it
-# (`\\n<JWT>` in Ansible's JSON, `%20<JWT>`, `TOKEN_<JWT>`) is found as well.
-_JWT_TAIL = re.compile(r"\.eyJ[0-9A-Za-z_-]{8,}(?:\.[0-9A-Za-z_-]*)?")
+# A JWT is found from each `.` followed by `eyJ` (between header and payload): the header is
+# the last `eyJ` with 8+ base64url characters before that dot, in the run just before it; the
+# payload is the run after it, and a signature the run after the next dot. Runs stop at dots,
+# so every character is looked at a bounded number of times: linear time whatever the text
+# (looking from every `eyJ` of a long run would take quadratic time). A JWT glued to what
+# precedes it (`\\n<JWT>` in Ansible's JSON, `%20<JWT>`, `TOKEN_<JWT>`, `token.<JWT>`) or to
+# another JWT is found as well.
+_PAYLOAD_DOT = re.compile(r"\.(?=eyJ[0-9A-Za-z_-]{8})")
 _B64URL = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-")
 
 
+def _run_end(text: str, i: int) -> int:
+    while i < len(text) and text[i] in _B64URL:
+        i += 1
+    return i
+
+
 def _jwt_spans(text: str) -> list[tuple[int, int]]:
-    """Where `text` holds a JWT (header and payload, signature or not): the header is the last
-    `eyJ` with at least 8 base64url characters between it and the dot, in the run before it."""
+    """Where `text` holds a JWT (header and payload, signature or not), as (start, end) pairs;
+    they may overlap (JWTs glued together): whoever masks them merges them."""
     spans: list[tuple[int, int]] = []
-    floor = 0  # a header never reaches back into a span already found
-    for match in _JWT_TAIL.finditer(text):
+    for match in _PAYLOAD_DOT.finditer(text):
         dot = match.start()
-        start = dot
-        while start > floor and text[start - 1] in _B64URL:
-            start -= 1
-        header = text.rfind("eyJ", start, dot - 8)
-        if header != -1:
-            spans.append((header, match.end()))
-        floor = match.end()
+        run = dot
+        while run > 0 and text[run - 1] in _B64URL:
+            run -= 1
+        if dot - 8 - run < 3:
+            continue  # no room for `eyJ` and 8 characters before the dot
+        header = text.rfind("eyJ", run, dot - 8)
+        if header == -1:
+            continue
+        end = _run_end(text, dot + 1)
+        if end < len(text) - 1 and text[end] == "." and text[end + 1] in _B64URL:
+            end = _run_end(text, end + 1)  # the signature
+        spans.append((header, end))
     return spans
 
 
