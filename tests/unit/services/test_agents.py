@@ -195,3 +195,22 @@ def test_an_idle_agent_is_recorded_at_most_every_half_minute(c, agent):
 
 def test_a_lease_is_a_minute(c):
     assert timedelta(seconds=60) == LEASE
+
+
+def test_a_credential_in_the_logs_is_stored_masked_whole_lines_for_a_wrapped_one(c, member, agent):
+    """Every viewer reads a run's log; Ansible prints what a task was given."""
+    from sculptops.domain import token_format as tf
+
+    token = tf.generate("ag_live_", tf.TokenHasher(None).owner_key("member@demo"))
+    run = c.executions.trigger(member, RUN)
+    c.agents.claim(agent)
+    batch = [
+        RawLine(f'ok: [local] => {{"msg": "Authorization: Bearer {token}"}}'),
+        RawLine(f'    "stdout": "{token[:40]}'),  # hard-wrapped across two lines
+        RawLine(f'{token[40:]}"'),
+        RawLine("PLAY RECAP ***"),
+    ]
+    c.agents.append_logs(agent, run.id, 1, batch)
+    stored = [ln.line for ln in c.executions.logs(member, run.id, 0, 100).lines]
+    assert stored[0] == 'ok: [local] => {"msg": "Authorization: Bearer [REDACTED]"}'
+    assert stored[1:3] == ["[REDACTED]", "[REDACTED]"] and stored[3] == "PLAY RECAP ***"

@@ -56,9 +56,19 @@ _SECRETS = [
     # A stream ticket (domain.stream_ticket): `st_` + base64url JSON list (`WyJ`) + `.` + MAC,
     # glued to anything on either side (its start is specific enough, its MAC 43 characters).
     re.compile(r"st_WyJ[0-9A-Za-z_-]{1,640}\.[0-9A-Za-z_-]{43}"),
+    # A JWT without its header (payload and signature): the header is the same for every JWT
+    # of an identity provider, so every user knows it. From the start of a run: linear.
+    re.compile(r"(?<![0-9A-Za-z_-])eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{20,}"),
 ]
-# A line break inside a word, as a hard wrap or a quoted-printable soft break (`=`) leaves it.
-_WRAPPED = re.compile(r"(?<=[0-9A-Za-z_.-])[ \t]*=?\r?\n[ \t]*(?=[0-9A-Za-z_.-])")
+# In a run's log only (refusing input needs precision; a log line can spare a word): a token's
+# shape, prefix and 30+ characters, checksum or not. A token hard-wrapped across two lines
+# leaves its complete body with a cut checksum on the first, which anyone completes (CRC32).
+_TOKEN_SHAPES = [
+    re.compile(r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_(?:[a-z0-9]+_)?[0-9A-Za-z]{30,}"),
+]
+# A line break inside a word, as a hard wrap or a quoted-printable soft break (`=`) leaves it,
+# or as JSON writes one (`\\n`: Ansible's output of a multi-line stdout).
+_WRAPPED = re.compile(r"(?<=[0-9A-Za-z_.-])[ \t]*(?:=?\r?\n|\\r\\n|\\n)[ \t]*(?=[0-9A-Za-z_.-])")
 
 CREDENTIAL_REFUSED = (
     "holds a credential (a SculptOps API token, a sign-in JWT or a stream ticket): every viewer "
@@ -108,7 +118,7 @@ def _views(text: str) -> list[str]:
     """The text as it came, as a reader sees it (token_format.visible), and unwrapped."""
     seen = visible(text)
     views = [text] if seen == text else [text, seen]
-    if "\n" in seen:
+    if "\n" in seen or "\\n" in seen:  # a line break, or JSON's `\\n`
         views.append(_WRAPPED.sub("", seen))
     return views
 
@@ -144,12 +154,21 @@ def credential_at(value: Any, where: str) -> str | None:
     return None
 
 
-def redact_credentials(text: str) -> str:
-    """The text with each working credential replaced by `[REDACTED]` and nothing else touched
-    (a run's log: Ansible prints what a task was given; a checksum or `Bearer` stays)."""
+def _log_spans(text: str) -> list[tuple[int, int]]:
     spans = token_spans(text) + _jwt_spans(text)
-    for pattern in _SECRETS:
+    for pattern in (*_SECRETS, *_TOKEN_SHAPES):
         spans += [m.span() for m in pattern.finditer(text)]
+    return spans
+
+
+def redact_credentials(text: str) -> str:
+    """A run's log line with each credential replaced by `[REDACTED]` and nothing else touched
+    (Ansible prints what a task was given; a checksum or `Bearer` stays); a token's shape is
+    masked even with its checksum cut off."""
+    others = _views(text)[1:]  # seen without unseen characters, or unwrapped
+    if any(token_spans(v) or _jwt_spans(v) or any(p.search(v) for p in _SECRETS) for v in others):
+        return "[REDACTED]"  # a credential in a disguise or a wrap: the whole line
+    spans = _log_spans(text)
     out, end = [], 0
     for start, stop in sorted(spans):
         if start >= end:
@@ -159,5 +178,28 @@ def redact_credentials(text: str) -> str:
             end = max(end, stop)
     redacted = "".join(out) + text[end:]
     if holds_credential(redacted):
-        return "[REDACTED]"  # one only unseen characters or a wrap disguise: the whole line
+        return "[REDACTED]"  # what masking left still holds one: the whole line
     return redacted
+
+
+def redact_lines(lines: list[str]) -> list[str]:
+    """A batch of a run's log lines, each masked (`redact_credentials`), and every line that a
+    credential hard-wrapped across lines touches written `[REDACTED]` whole (all of its pieces:
+    the header of a JWT is public, and its payload can be guessed)."""
+    joined = "".join(lines)
+    starts, at = [], 0
+    for line in lines:
+        starts.append(at)
+        at += len(line)
+    hit: set[int] = set()
+    for start, stop in _log_spans(joined):
+        touched = [i for i, at in enumerate(starts) if at < stop and start < at + len(lines[i])]
+        if len(touched) < 2:
+            continue  # within one line, masking that line is enough
+        for i in touched:
+            end = starts[i] + len(lines[i])
+            covered = min(stop, end) - max(start, starts[i])
+            # A piece of it; not a next line whose first word the join glued on (`PLAY`).
+            if covered >= 8 or covered == len(lines[i]):
+                hit.add(i)
+    return ["[REDACTED]" if i in hit else redact_credentials(line) for i, line in enumerate(lines)]

@@ -15,7 +15,7 @@ from sculptops.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sculptops.domain.executions import Execution, Status, status_for_exit
 from sculptops.domain.identity import Caller, CredentialKind
 from sculptops.domain.logs import BATCH_MAX_LINES, Level, LogLine, clip
-from sculptops.domain.redaction import CREDENTIAL_REFUSED, holds_credential, redact_credentials
+from sculptops.domain.redaction import CREDENTIAL_REFUSED, holds_credential, redact_lines
 from sculptops.domain.roles import Role
 from sculptops.domain.tokens import StoredToken
 from sculptops.ports import AgentStore, CatalogStore, Clock, ExecutionStore, LogStore, TokenStore
@@ -194,14 +194,16 @@ class AgentService:
         if not 1 <= len(lines) <= BATCH_MAX_LINES:
             raise InvalidInput("lines", f"send 1 to {BATCH_MAX_LINES} lines per batch")
         now = self._clock.now()
+        # Ansible prints what a task was given: a credential in it is masked, as CI systems
+        # mask secrets in their logs (every viewer reads a run's log), also one wrapped across
+        # lines of the batch; before the cut, which could leave one completable.
+        texts = redact_lines([raw.line for raw in lines])
         numbered = [
             LogLine(
                 seq=first_seq + i,
                 ts=_utc(raw.ts, i) if raw.ts is not None else now,
                 level=raw.level or Level.INFO,
-                # Ansible prints what a task was given: a credential in it is masked, as CI
-                # systems mask secrets in their logs (every viewer reads a run's log).
-                line=clip(redact_credentials(raw.line)),
+                line=clip(texts[i]),
             )
             for i, raw in enumerate(lines)
         ]
