@@ -212,5 +212,5 @@ def test_a_credential_in_the_logs_is_stored_masked_whole_lines_for_a_wrapped_one
     ]
     c.agents.append_logs(agent, run.id, 1, batch)
     stored = [ln.line for ln in c.executions.logs(member, run.id, 0, 100).lines]
-    assert stored[0] == 'ok: [local] => {"msg": "Authorization: Bearer [REDACTED]"}'
+    assert stored[0] == 'ok: [local] => {"msg": "Authorization: Bearer ag_live_[REDACTED]"}'
     assert stored[1:3] == ["[REDACTED]", "[REDACTED]"] and stored[3] == "PLAY RECAP ***"

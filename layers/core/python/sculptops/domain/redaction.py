@@ -60,12 +60,17 @@ _SECRETS = [
     # of an identity provider, so every user knows it. From the start of a run: linear.
     re.compile(r"(?<![0-9A-Za-z_-])eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{20,}"),
 ]
-# In a run's log only (refusing input needs precision; a log line can spare a word): a token's
-# shape, prefix and 30+ characters, checksum or not. A token hard-wrapped across two lines
-# leaves its complete body with a cut checksum on the first, which anyone completes (CRC32).
-_TOKEN_SHAPES = [
-    re.compile(r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_(?:[a-z0-9]+_)?[0-9A-Za-z]{30,}"),
-]
+# In a run's log only: a token cut at the end of a line (a wrap the batch does not finish, as
+# at the end of the agent's batch), its random part and owner key whole (52) and its checksum
+# cut short, which anyone completes (CRC32 is public). Only at a line's end (trailing quotes,
+# spaces, `|`, colour codes aside) and only a body of mixed case and digits, as a random one
+# is: a git SHA, a hex digest or a name ending a path stays.
+_CUT_TOKEN = re.compile(
+    r"(?<![0-9A-Za-z])[a-z][a-z0-9]*_(?:[a-z0-9]+_)?"
+    r"(?=[0-9A-Za-z]*[A-Z])(?=[0-9A-Za-z]*[a-z])(?=[0-9A-Za-z]*[0-9])[0-9A-Za-z]{52,57}"
+    r"(?=(?:[\s\"'|,]|\x1b\[[0-9;]*m)*$)"
+)
+_TOKEN_SHAPES = [_CUT_TOKEN]
 # A line break inside a word, as a hard wrap or a quoted-printable soft break (`=`) leaves it,
 # or as JSON writes one (`\\n`: Ansible's output of a multi-line stdout).
 _WRAPPED = re.compile(r"(?<=[0-9A-Za-z_.-])[ \t]*(?:=?\r?\n|\\r\\n|\\n)[ \t]*(?=[0-9A-Za-z_.-])")
@@ -182,24 +187,33 @@ def redact_credentials(text: str) -> str:
     return redacted
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_EDGES = " \t\"'|,"
+
+
 def redact_lines(lines: list[str]) -> list[str]:
     """A batch of a run's log lines, each masked (`redact_credentials`), and every line that a
-    credential hard-wrapped across lines touches written `[REDACTED]` whole (all of its pieces:
-    the header of a JWT is public, and its payload can be guessed)."""
-    joined = "".join(lines)
+    credential wrapped across lines touches written `[REDACTED]` whole (all of its pieces: the
+    header of a JWT is public, and its payload can be guessed). Lines are joined without their
+    colour codes, indentation, edge quotes and `|`, and only a whole credential (checksum,
+    JWT, ticket) found across them counts, so ordinary lines that happen to join stay."""
+    cores = [_ANSI.sub("", line).strip(_EDGES) for line in lines]
+    joined = "".join(cores)
     starts, at = [], 0
-    for line in lines:
+    for core in cores:
         starts.append(at)
-        at += len(line)
+        at += len(core)
+    spans = token_spans(joined) + _jwt_spans(joined)
+    for pattern in _SECRETS:
+        spans += [m.span() for m in pattern.finditer(joined)]
     hit: set[int] = set()
-    for start, stop in _log_spans(joined):
-        touched = [i for i, at in enumerate(starts) if at < stop and start < at + len(lines[i])]
+    for start, stop in spans:
+        touched = [i for i, at in enumerate(starts) if at < stop and start < at + len(cores[i])]
         if len(touched) < 2:
             continue  # within one line, masking that line is enough
         for i in touched:
-            end = starts[i] + len(lines[i])
-            covered = min(stop, end) - max(start, starts[i])
+            covered = min(stop, starts[i] + len(cores[i])) - max(start, starts[i])
             # A piece of it; not a next line whose first word the join glued on (`PLAY`).
-            if covered >= 8 or covered == len(lines[i]):
+            if covered >= 8 or covered == len(cores[i]) > 0:
                 hit.add(i)
     return ["[REDACTED]" if i in hit else redact_credentials(line) for i, line in enumerate(lines)]
