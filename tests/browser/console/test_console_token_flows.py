@@ -91,6 +91,21 @@ def rows(page: Page, name: str) -> Locator:
     return page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=name, exact=True))
 
 
+def signed_in_with_token(
+    console: BrowserPage, own: Stack, prefix: str
+) -> tuple[str, dict[str, Any], Page]:
+    """A fresh 30-day token of viewer@demo (its name and the API's answer), signed in as them."""
+    name = f"{prefix}-{secrets.token_hex(3)}"
+    old = new_token(own, "viewer@demo", name, 30)
+    return name, old, sign_in(console, "viewer@demo")
+
+
+def open_rotate(page: Page, name: str) -> Locator:
+    """The Rotate dialog of the token row `name`, opened from its row."""
+    rows(page, name).get_by_role("button", name=f"Rotate {name}").click()
+    return page.get_by_role("dialog", name=f"Rotate token {name}")
+
+
 def shown_nowhere_else(page: Page, value: str) -> None:
     """The value is in the one read-only field of the dialog, in no text or markup."""
     holders = page.evaluate(
@@ -110,14 +125,11 @@ def test_rotate_with_an_overlap_shows_the_new_value_once_and_the_old_keeps_worki
     console: BrowserPage, own: Stack
 ) -> None:
     # Given a token of viewer@demo that a pipeline uses
-    name = f"deploy-{secrets.token_hex(3)}"
-    old = new_token(own, "viewer@demo", name, 30)
-    page = sign_in(console, "viewer@demo")
+    name, old, page = signed_in_with_token(console, own, "deploy")
     expect(rows(page, name)).to_have_count(1)
 
     # When the user rotates it with a 5-minute overlap
-    rows(page, name).get_by_role("button", name=f"Rotate {name}").click()
-    dialog = page.get_by_role("dialog", name=f"Rotate token {name}")
+    dialog = open_rotate(page, name)
     dialog.get_by_label(OVERLAP_LABEL).select_option(label="5 minutes")
     axe(page, "the rotate dialog")
     asked = datetime.now(UTC)
@@ -180,13 +192,10 @@ def test_rotate_without_overlap_refuses_the_old_value_at_once(
     console: BrowserPage, own: Stack
 ) -> None:
     # Given a token of viewer@demo
-    name = f"nightly-{secrets.token_hex(3)}"
-    old = new_token(own, "viewer@demo", name, 30)
-    page = sign_in(console, "viewer@demo")
+    name, old, page = signed_in_with_token(console, own, "nightly")
 
     # When the user rotates it, leaving the overlap at its default
-    rows(page, name).get_by_role("button", name=f"Rotate {name}").click()
-    dialog = page.get_by_role("dialog", name=f"Rotate token {name}")
+    dialog = open_rotate(page, name)
     overlap = dialog.get_by_label(OVERLAP_LABEL)
     expect(overlap).to_have_value("0")
     expect(overlap.locator("option:checked")).to_have_text("None: the old value fails at once")

@@ -63,7 +63,8 @@ def authenticator_for(
 ) -> Authenticator:
     """The authorizer's Authenticator on DynamoDB, its client created now (init phase).
     `jwt_verifier`, `clock`: others than the settings' provider and the system clock (tests)."""
-    reads = AuthReads(settings)
+    hasher = TokenHasher(settings.token_pepper)
+    reads = AuthReads(settings, hasher)
     full = PynamoStores(settings)
     tokens = AuthTokenStore(reads, full.tokens)
     identities = AuthIdentityStore(reads, full.identities)
@@ -73,7 +74,7 @@ def authenticator_for(
         ),
         tokens=tokens,
         identities=identities,
-        hasher=TokenHasher(settings.token_pepper),
+        hasher=hasher,
         clock=clock or SystemClock(),
         jwt_verifier=jwt_verifier or (LazyJwtVerifier(settings) if settings.oidc_issuer else None),
         ledger=cast("TokenLedger", LazyLedger(full.ledger)),

@@ -128,15 +128,16 @@ def _views(text: str) -> list[str]:
     return views
 
 
+def _holds(view: str) -> bool:
+    return bool(token_spans(view) or _jwt_spans(view) or any(p.search(view) for p in _SECRETS))
+
+
 def holds_credential(text: str) -> bool:
     """Whether the text holds a working credential: a token value with a valid checksum (any
     prefix or none, glued to other text, behind unseen characters, in fullwidth forms, or
     hard-wrapped), a JWT, a stream ticket. Precise, for refusing input (`scrub` redacts more,
     for logs)."""
-    return any(
-        token_spans(view) or _jwt_spans(view) or any(p.search(view) for p in _SECRETS)
-        for view in _views(text)
-    )
+    return any(_holds(view) for view in _views(text))
 
 
 def credential_at(value: Any, where: str) -> str | None:
@@ -171,9 +172,11 @@ def redact_credentials(text: str) -> str:
     (Ansible prints what a task was given; a checksum or `Bearer` stays); a token's shape is
     masked even with its checksum cut off."""
     others = _views(text)[1:]  # seen without unseen characters, or unwrapped
-    if any(token_spans(v) or _jwt_spans(v) or any(p.search(v) for p in _SECRETS) for v in others):
+    if any(_holds(view) for view in others):
         return "[REDACTED]"  # a credential in a disguise or a wrap: the whole line
     spans = _log_spans(text)
+    if not spans:
+        return text  # every view looked at and nothing found: as it came
     out, end = [], 0
     for start, stop in sorted(spans):
         if start >= end:

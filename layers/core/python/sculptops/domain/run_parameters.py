@@ -159,7 +159,7 @@ def validate_extra_vars(value: Any) -> dict[str, Any]:
     return checked  # validate_vars refused any credential in it, naming where
 
 
-def _no_token(where: str, text: str) -> None:
+def _no_credential(where: str, text: str) -> None:
     """A run's parameters are shown to every viewer of the tenant and in its log."""
     if holds_credential(text):
         raise InvalidInput(where, CREDENTIAL_REFUSED)
@@ -181,9 +181,9 @@ def validate_run_parameters(
         validate_limit(limit),
     )
     for i, tag in enumerate(checked[1]):
-        _no_token(f"tags.{i}", tag)
+        _no_credential(f"tags.{i}", tag)
     for glue in (".", ""):
-        _no_token("tags", glue.join(checked[1]))  # nor in pieces, one tag each
+        _no_credential("tags", glue.join(checked[1]))  # nor in pieces, one tag each
     if checked[2] is not None:
-        _no_token("limit", checked[2])
+        _no_credential("limit", checked[2])
     return checked

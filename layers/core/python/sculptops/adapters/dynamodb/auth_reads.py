@@ -112,9 +112,10 @@ def _translated() -> Iterator[None]:
 class AuthReads:
     """One botocore DynamoDB client for the authorizer, created once (`warm`, at init)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, keys: TokenHasher | None = None) -> None:
         self._settings = settings
-        self._keys = TokenHasher(settings.token_pepper)  # users are keyed by owner key
+        # Users are keyed by owner key: the authenticator's own hasher, or one from settings.
+        self._keys = keys or TokenHasher(settings.token_pepper)
         self._tokens_table = settings.tokens_table
         self._identity_table = settings.identity_table
         self._client: Any = None
